@@ -1,0 +1,108 @@
+"""The one typed place for configuration: a TOML file over dataclass defaults.
+
+Unknown sections or keys are errors (a typo must not silently fall back to a default).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CONFIG_ENV = "LOD_CONFIG"
+DEFAULT_FILE = "lod.toml"
+
+
+class ConfigError(ValueError):
+    """A configuration file that cannot be used; the message names file and key."""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    base_iri: str = "http://localhost:8080/"
+    title: str = "Stalin's Letters to Molotov, 1925–1936 — linked data"
+    licence: str = "https://creativecommons.org/licenses/by/4.0/"
+
+
+@dataclass(frozen=True)
+class Paths:
+    data: Path = Path("data")
+    schema: Path = Path("data/datapackage.yaml")
+    mappings: Path = Path("mappings")
+    ontology: Path = Path("ontology")
+    shapes: Path = Path("shapes")
+    var: Path = Path("var")
+
+
+@dataclass(frozen=True)
+class Mapper:
+    python: Path = Path(".venv-mapper/bin/python")
+    processes: int = 2
+
+
+@dataclass(frozen=True)
+class Server:
+    host: str = "127.0.0.1"
+    port: int = 8080
+
+
+@dataclass(frozen=True)
+class Config:
+    root: Path = Path(".")
+    dataset: Dataset = field(default_factory=Dataset)
+    paths: Paths = field(default_factory=Paths)
+    mapper: Mapper = field(default_factory=Mapper)
+    server: Server = field(default_factory=Server)
+
+    def path(self, name: str) -> Path:
+        """A configured path, resolved against the configuration file's folder."""
+        value = getattr(self.paths, name)
+        return value if value.is_absolute() else (self.root / value).resolve()
+
+    @property
+    def mapper_python(self) -> Path:
+        p = self.mapper.python
+        return p if p.is_absolute() else self.root / p
+
+    def with_paths(self, **changes: Path) -> Config:
+        """A copy with some paths replaced (tests and benchmarks build other tables)."""
+        return dataclasses.replace(self, paths=dataclasses.replace(self.paths, **changes))
+
+
+def _section(cls: type, values: dict, where: str) -> object:
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    kwargs = {}
+    for key, value in values.items():
+        if key not in known:
+            raise ConfigError(f"{where}: unknown key {key!r} (known: {', '.join(known)})")
+        default = known[key].default
+        kind = type(default)
+        if isinstance(default, Path) and isinstance(value, str):
+            value = Path(value)
+        elif not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise ConfigError(f"{where}.{key}: expected {kind.__name__}, got {value!r}")
+        kwargs[key] = value
+    return cls(**kwargs)
+
+
+def load(path: Path | str | None = None) -> Config:
+    """Read the configuration: the given file, else $LOD_CONFIG, else ./lod.toml, else defaults."""
+    path = Path(path or os.environ.get(CONFIG_ENV) or DEFAULT_FILE)
+    if not path.is_file():
+        return Config(root=Path.cwd())
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: not valid TOML: {err}") from err
+    sections = {"dataset": Dataset, "paths": Paths, "mapper": Mapper, "server": Server}
+    kwargs: dict[str, object] = {"root": path.resolve().parent}
+    for name, values in raw.items():
+        if name not in sections:
+            raise ConfigError(f"{path}: unknown section [{name}] (known: {', '.join(sections)})")
+        kwargs[name] = _section(sections[name], values, f"{path} [{name}]")
+    config = Config(**kwargs)
+    if not config.dataset.base_iri.endswith("/"):
+        raise ConfigError(f"{path} [dataset].base_iri must end with '/': {config.dataset.base_iri!r}")
+    return config

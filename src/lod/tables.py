@@ -1,0 +1,125 @@
+"""Check the source tables before mapping: a bad cell is reported by file, row and column.
+
+Structure, types, keys and references come from the Frictionless Data Package in
+data/datapackage.yaml; the checks here are the ones a table schema cannot express.
+Row numbers are spreadsheet rows: the header is row 1, the first record row 2.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import frictionless
+
+from lod import normalise
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file + (f", row {self.row}" if self.row else "") + (
+            f", column '{self.column}'" if self.column else "")
+        return f"{where}: {self.message}"
+
+
+class TableError(Exception):
+    """The source tables cannot be built; carries every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    """A name in a document that no identifier was found for: listed for review."""
+
+    document: str
+    name: str
+    row: int
+
+
+def rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    """(row number, record) pairs of a CSV file; empty cells are empty strings."""
+    with path.open(newline="", encoding="utf-8") as f:
+        for number, record in enumerate(csv.DictReader(f), start=2):
+            yield number, {k: (v or "").strip() for k, v in record.items() if k is not None}
+
+
+def _schema_problems(schema: Path, data: Path) -> list[Problem]:
+    package = frictionless.Package(str(schema.resolve()), basepath=str(data.resolve()))
+    report = package.validate()
+    problems = []
+    for task in report.tasks:
+        file = f"{data.name}/{Path(task.place).name}"
+        for error in task.errors:
+            column = getattr(error, "field_name", None) or getattr(error, "label", None)
+            problems.append(Problem(file, getattr(error, "row_number", None), column,
+                                    f"{error.title.lower()}: {error.note or error.message}"))
+    return problems
+
+
+def _document_problems(data: Path) -> list[Problem]:
+    problems = []
+    file = f"{data.name}/documents.csv"
+    for row, doc in rows(data / "documents.csv"):
+        try:
+            bounds = normalise.printed_date_bounds(doc["date_printed"])
+        except normalise.DateFormError as err:
+            problems.append(Problem(file, row, "date_printed", str(err)))
+            continue
+        for column, expected in (("date_earliest", bounds.earliest), ("date_latest", bounds.latest)):
+            stated = doc.get(column, "")
+            if stated != (expected.isoformat() if expected else ""):
+                problems.append(Problem(file, row, column, (
+                    f"{stated or 'empty'} disagrees with the printed date "
+                    f"{doc['date_printed']!r}, which gives {expected or 'no bound (open)'}")))
+    return problems
+
+
+def _agent_problems(data: Path) -> list[Problem]:
+    file = f"{data.name}/document_agents.csv"
+    return [Problem(file, row, "person", "fill exactly one of 'person' and 'organisation'")
+            for row, agent in rows(data / "document_agents.csv")
+            if bool(agent["person"]) == bool(agent["organisation"])]
+
+
+def _office_problems(data: Path) -> list[Problem]:
+    file = f"{data.name}/offices.csv"
+    problems = []
+    for row, office in rows(data / "offices.csv"):
+        if office["start"] and office["end"] and office["end"] < office["start"]:
+            problems.append(Problem(file, row, "end", f"ends ({office['end']}) before it starts ({office['start']})"))
+    return problems
+
+
+def _mention_problems(data: Path) -> list[Problem]:
+    file = f"{data.name}/mentions.csv"
+    return [Problem(file, row, "person", "fill at most one of 'person', 'organisation', 'place'")
+            for row, m in rows(data / "mentions.csv")
+            if sum(bool(m[k]) for k in ("person", "organisation", "place")) > 1]
+
+
+def unresolved_mentions(data: Path) -> list[Unresolved]:
+    """Names in documents not (yet) resolved to a person, body or place."""
+    return [Unresolved(m["document"], m["name_as_printed"], row)
+            for row, m in rows(data / "mentions.csv")
+            if not (m["person"] or m["organisation"] or m["place"])]
+
+
+def check(schema: Path, data: Path) -> None:
+    """Raise TableError listing every problem in the tables under `data`."""
+    problems = _schema_problems(schema, data)
+    if not problems:  # the row-level checks assume well-formed tables
+        for check_ in (_document_problems, _agent_problems, _office_problems, _mention_problems):
+            problems += check_(data)
+    if problems:
+        raise TableError(problems)

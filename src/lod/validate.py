@@ -1,0 +1,89 @@
+"""Validate mapped data against the SHACL shapes and say what is wrong in a historian's words.
+
+pyshacl needs an rdflib graph; the mapped N-Quads are read through pyoxigraph's fast parser
+and handed to rdflib as N-Triples (the graph names do not matter for the shapes). The
+ontology is added to the same graph in place, so that concept-scheme checks see it without
+pyshacl cloning the data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+import pyshacl
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF, RDFS, SH, SKOS
+
+from lod import vocab
+
+SourceRows = Callable[[], dict[str, tuple[str, int]]]
+
+
+@dataclass(frozen=True)
+class Violation:
+    entity: str
+    label: str | None
+    kind: str
+    message: str
+    path: str | None
+    value: str | None
+    source: tuple[str, int] | None
+
+    def __str__(self) -> str:
+        name = f" '{self.label}'" if self.label else ""
+        where = f" ({self.source[0]}, row {self.source[1]})" if self.source else ""
+        detail = f" [property {self.path}" + (f", value {self.value}" if self.value else "") + "]" \
+            if self.path else ""
+        return f"{self.kind.capitalize()}{name} <{self.entity}>{where}: {self.message}{detail}"
+
+
+def rdflib_graph(nquads: Path, *extra: Graph) -> Graph:
+    """All triples of an N-Quads file (graph names dropped) plus the given graphs, in rdflib."""
+    triples = (ox.Triple(q.subject, q.predicate, q.object)
+               for q in ox.parse(path=str(nquads), format=ox.RdfFormat.N_QUADS))
+    graph = Graph()
+    graph.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
+    for g in extra:
+        graph += g
+    return graph
+
+
+def validate(data: Graph, shapes: Graph, source_rows: SourceRows, base: str) -> list[Violation]:
+    """Every SHACL violation in `data`; `source_rows` is asked only when there are some."""
+    vocab.bind(data, base)
+    conforms, results, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none",
+                                            inplace=True, allow_warnings=False)
+    if conforms:
+        return []
+    rows = source_rows()
+    violations = [_violation(results, r, data, shapes, rows)
+                  for r in results.subjects(RDF.type, SH.ValidationResult)]
+    return sorted(violations, key=lambda v: (v.source or ("~", 0), v.entity, v.message))
+
+
+def _violation(results: Graph, result, data: Graph, shapes: Graph,
+               rows: dict[str, tuple[str, int]]) -> Violation:
+    focus = results.value(result, SH.focusNode)
+    shape = results.value(result, SH.sourceShape)
+    node_shape = next(shapes.subjects(SH.property, shape), shape)
+    kind = shapes.value(node_shape, RDFS.label) or "entity"
+    path, value = results.value(result, SH.resultPath), results.value(result, SH.value)
+    label = data.value(focus, SKOS.prefLabel) or data.value(focus, RDFS.label)
+    return Violation(
+        entity=str(focus), label=str(label) if label else None, kind=str(kind),
+        message=str(results.value(result, SH.resultMessage) or "does not conform"),
+        path=data.namespace_manager.normalizeUri(path) if isinstance(path, URIRef) else None,
+        value=str(value) if value is not None else None,
+        source=_source(str(focus), rows))
+
+
+def _source(iri: str, rows: dict[str, tuple[str, int]]) -> tuple[str, int] | None:
+    """The row an entity came from; an owned node (…/date, …/note/2) falls back to its owner."""
+    while iri:
+        if iri in rows:
+            return rows[iri]
+        iri = iri.rpartition("/")[0] if "/id/" in iri else ""
+    return None

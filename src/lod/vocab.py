@@ -1,0 +1,22 @@
+"""Prefixes of the standard vocabularies we use, for dumps and messages."""
+
+from rdflib import Graph
+
+PREFIXES = {
+    "rico": "https://www.ica.org/standards/RiC/ontology#", "schema": "https://schema.org/",
+    "org": "http://www.w3.org/ns/org#", "skos": "http://www.w3.org/2004/02/skos/core#",
+    "time": "http://www.w3.org/2006/time#", "crm": "http://www.cidoc-crm.org/cidoc-crm/",
+    "prov": "http://www.w3.org/ns/prov#", "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#", "dcterms": "http://purl.org/dc/terms/",
+}
+
+
+def prefixes(base: str) -> dict[str, str]:
+    """All prefixes including the dataset's own (`lod:` vocabulary, `id:` entities)."""
+    return {"lod": f"{base}ontology#", "id": f"{base}id/", **PREFIXES}
+
+
+def bind(graph: Graph, base: str) -> Graph:
+    for prefix, iri in prefixes(base).items():
+        graph.bind(prefix, iri, override=True)
+    return graph

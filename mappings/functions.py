@@ -9,7 +9,8 @@ FN = "urn:lod:fn:"
 
 @udf(fun_id=FN + "edtf", earliest=FN + "earliest", latest=FN + "latest")
 def edtf(earliest, latest):
-    return normalise.edtf(earliest or None, latest or None)
+    # the view passes ".." for an open side: morph-kgc skips a function with an empty argument
+    return normalise.edtf(None if earliest == ".." else earliest, None if latest == ".." else latest)
 
 
 @udf(fun_id=FN + "exact_day", earliest=FN + "earliest", latest=FN + "latest")

@@ -51,26 +51,31 @@ def parser() -> argparse.ArgumentParser:
     return ap
 
 
+def report(console: Console, headline: str, lines: list[str]) -> int:
+    """Print a failure: a red headline, then each line verbatim and unwrapped (paths, IRIs)."""
+    console.print(f"[red]{headline}[/]")
+    for line in lines:
+        console.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
+    return EXIT_INVALID
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     console = Console(stderr=True)
     try:
         return args.func(args, console)
     except config_module.ConfigError as err:
-        console.print(f"[red]Configuration error:[/] {err}")
+        return report(console, "Configuration error:", [str(err)])
     except TableError as err:
-        console.print(f"[red]The source tables have {len(err.problems)} problem(s); nothing was published:[/]")
-        for problem in err.problems:
-            console.print(f"  {problem}", markup=False, highlight=False, soft_wrap=True)
+        return report(console, f"The source tables have {len(err.problems)} problem(s); nothing was published:",
+                      [str(p) for p in err.problems])
     except MappingError as err:
-        console.print(f"[red]Mapping failed; nothing was published:[/] {err}", markup=False)
+        return report(console, "Mapping failed; nothing was published:", str(err).splitlines())
     except ValidationFailed as err:
-        console.print(f"[red]{len(err.violations)} entities break the shapes; nothing was published:[/]")
-        for violation in err.violations:
-            console.print(f"  {violation}", markup=False, highlight=False, soft_wrap=True)
+        return report(console, f"{len(err.violations)} SHACL violation(s); nothing was published:",
+                      [str(v) for v in err.violations])
     except KeyboardInterrupt:
-        console.print("[red]Interrupted; nothing was published.[/]")
-    return EXIT_INVALID
+        return report(console, "Interrupted; nothing was published.", [])
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import frictionless
+import yaml
 
 from lod import normalise
 
@@ -55,15 +56,19 @@ def rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
 
 
 def _schema_problems(schema: Path, data: Path) -> list[Problem]:
-    package = frictionless.Package(str(schema.resolve()), basepath=str(data.resolve()))
+    descriptor = yaml.safe_load(schema.read_text(encoding="utf-8"))
+    package = frictionless.Package(descriptor, basepath=str(data.resolve()))
     report = package.validate()
     problems = []
     for task in report.tasks:
         file = f"{data.name}/{Path(task.place).name}"
         for error in task.errors:
-            column = getattr(error, "field_name", None) or getattr(error, "label", None)
+            column = (getattr(error, "field_name", None) or getattr(error, "label", None)
+                      or ", ".join(getattr(error, "field_names", []) or []) or None)
+            cell = getattr(error, "cell", None)
+            value = f" (value {cell!r})" if cell else ""
             problems.append(Problem(file, getattr(error, "row_number", None), column,
-                                    f"{error.title.lower()}: {error.note or error.message}"))
+                                    f"{error.title.lower()}: {error.note or error.message}{value}"))
     return problems
 
 

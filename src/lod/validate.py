@@ -54,7 +54,8 @@ def rdflib_graph(nquads: Path, *extra: Graph) -> Graph:
 def validate(data: Graph, shapes: Graph, source_rows: SourceRows, base: str) -> list[Violation]:
     """Every SHACL violation in `data`; `source_rows` is asked only when there are some."""
     vocab.bind(data, base)
-    conforms, results, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none",
+    # pyshacl adds triples to the shapes graph it is given: hand it a copy.
+    conforms, results, _ = pyshacl.validate(data, shacl_graph=shapes + Graph(), inference="none",
                                             inplace=True, allow_warnings=False)
     if conforms:
         return []

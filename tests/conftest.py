@@ -1,0 +1,66 @@
+"""Shared fixtures: a configuration whose tables and releases live in a temporary folder."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from lod.build import Pipeline
+from lod.config import Config, load
+from lod.release import Releases
+
+REPO = Path(__file__).resolve().parents[1]
+BASE = "http://localhost:8080/"
+
+
+def write_config(folder: Path, data: Path, base: str = BASE) -> Path:
+    """A lod.toml pointing at the repository's mappings and shapes, and at `data` and `folder/var`."""
+    path = folder / "lod.toml"
+    path.write_text(
+        f'[dataset]\nbase_iri = "{base}"\n'
+        f'[paths]\ndata = "{data}"\nschema = "{REPO / "data" / "datapackage.yaml"}"\n'
+        f'mappings = "{REPO / "mappings"}"\nontology = "{REPO / "ontology"}"\n'
+        f'shapes = "{REPO / "shapes"}"\nvar = "{folder / "var"}"\n'
+        f'[mapper]\npython = "{REPO / ".venv-mapper" / "bin" / "python"}"\nprocesses = 1\n',
+        encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def edition_copy(tmp_path: Path) -> Path:
+    """A private copy of the edition's tables that a test may spoil."""
+    data = tmp_path / "data"
+    shutil.copytree(REPO / "data", data)
+    return data
+
+
+@pytest.fixture
+def config_for(tmp_path: Path):
+    def make(data: Path, base: str = BASE) -> Config:
+        return load(write_config(tmp_path, data, base))
+    return make
+
+
+@pytest.fixture(scope="session")
+def built_edition(tmp_path_factory: pytest.TempPathFactory):
+    """The real edition tables built once: (config, build result, read-only store)."""
+    folder = tmp_path_factory.mktemp("edition")
+    config = load(write_config(folder, REPO / "data"))
+    result = Pipeline(config).build(Releases(config.path("var")))
+    store = ox.Store.read_only(str(result.path / "store"))
+    return config, result, store
+
+
+def ask(store: ox.Store, query: str, **bindings: ox.NamedNode | ox.Literal) -> bool:
+    """An ASK query over the union of the named graphs, with values bound, not pasted."""
+    return bool(store.query(query, use_default_graph_as_union=True, substitutions={
+        ox.Variable(k): v for k, v in bindings.items()}))
+
+
+def select(store: ox.Store, query: str) -> list[dict[str, str]]:
+    solutions = store.query(query, use_default_graph_as_union=True)
+    names = [v.value for v in solutions.variables]
+    return [{n: s[n].value for n in names if s[n] is not None} for s in solutions]

@@ -1,0 +1,125 @@
+"""Bad input: a clear message naming file, row and column, a non-zero exit, nothing published."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, write_config
+from lod import cli, dumps
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder whose var/ already holds a published release of the edition."""
+    folder = tmp_path_factory.mktemp("published")
+    assert cli.main(["--config", str(write_config(folder, REPO / "data")), "build"]) == 0
+    return folder
+
+
+def snapshot(var: Path) -> tuple[str, list[str]]:
+    """What is published: the release `current` points at, and every file under var/."""
+    return (str((var / "current").resolve()), sorted(str(p.relative_to(var)) for p in var.rglob("*")))
+
+
+def spoil(name: str, change: Callable[[str], str]) -> Callable[[Path], None]:
+    def apply(data: Path) -> None:
+        path = data / name
+        path.write_text(change(path.read_text(encoding="utf-8")), encoding="utf-8")
+    return apply
+
+
+def replace_once(old: str, new: str) -> Callable[[str], str]:
+    def change(text: str) -> str:
+        assert old in text, old
+        return text.replace(old, new, 1)
+    return change
+
+
+def append(line: str) -> Callable[[str], str]:
+    return lambda text: text + line
+
+
+CASES = {
+    "malformed row (too many cells)": (
+        spoil("publications.csv", append("extra-pub,Pravda,1990,1,2,,surplus cell\n")),
+        ["publications.csv, row 4", "extra cell"]),
+    "unclosed quotation mark": (
+        spoil("places.csv", append('moscow,"Moscow,,55.75,37.62,\n')),
+        ["places.csv, row 4"]),
+    "unknown column": (
+        spoil("places.csv", lambda t: t.replace("long,note\n", "long,note,nickname\n", 1)),
+        ["places.csv, column 'nickname'", "extra label"]),
+    "duplicate identifier": (
+        spoil("persons.csv", lambda t: t + t.splitlines()[1] + "\n"),
+        ["persons.csv, row 35", "primarykey"]),
+    "reference to a person not in persons.csv": (
+        spoil("document_agents.csv", append("3,sender,nobody,,\n")),
+        ["document_agents.csv, row", "column 'person'", '"nobody" not found']),
+    "impossible date 1925-02-30": (
+        spoil("documents.csv", replace_once("1925-07-12,1925-07-12", "1925-02-30,1925-07-12")),
+        ["documents.csv, row 2, column 'date_earliest'", "1925-02-30"]),
+    "bounds that disagree with the printed date": (
+        spoil("documents.csv", replace_once("12 July 1925,1925-07-12", "12 July 1925,1925-07-11")),
+        ["documents.csv, row 2, column 'date_earliest'", "disagrees with the printed date"]),
+    "unreadable printed date": (
+        spoil("documents.csv", replace_once("12 July 1925,", "12 Julember 1925,")),
+        ["documents.csv, row 2, column 'date_printed'", "cannot read"]),
+    "both person and organisation as sender": (
+        spoil("document_agents.csv", append("3,sender,stalin,politburo,\n")),
+        ["document_agents.csv, row", "exactly one of 'person' and 'organisation'"]),
+    "office ending before it starts": (
+        spoil("offices.csv", replace_once("bukharin,member,politburo,1924,1929", "bukharin,member,politburo,1929,1924")),
+        ["offices.csv, row 2, column 'end'", "before it starts"]),
+    "role missing from the ontology (caught by the shapes)": (
+        spoil("offices.csv", replace_once("bukharin,member,politburo", "bukharin,tsar,politburo")),
+        ["Office held", "(data/offices.csv, row 2)", "role is not one of the roles", "offices.csv, column 'role'"]),
+    "document without a sender (caught by the shapes)": (
+        spoil("document_agents.csv", lambda t: "\n".join(
+            line for line in t.splitlines() if not line.startswith("3,sender,")) + "\n"),
+        ["Document 'Letter 3 (27 July 1925)'", "(data/documents.csv, row 4)", "needs a sender"]),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_bad_tables_are_refused_and_nothing_is_published(case, published, tmp_path, capsys):
+    change, words = CASES[case]
+    data = tmp_path / "data"
+    shutil.copytree(REPO / "data", data)
+    change(data)
+    before = snapshot(published / "var")
+    capsys.readouterr()
+    code = cli.main(["--config", str(write_config(published, data)), "build"])
+    err = capsys.readouterr().err
+    assert code == cli.EXIT_INVALID
+    assert "nothing was published" in err
+    for word in words:
+        assert word in err, f"{word!r} not in:\n{err}"
+    assert snapshot(published / "var") == before
+
+
+def test_an_interrupted_build_leaves_the_published_release(published, monkeypatch, capsys):
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(dumps, "write", interrupt)
+    before = snapshot(published / "var")
+    assert cli.main(["--config", str(write_config(published, REPO / "data")), "build"]) == cli.EXIT_INVALID
+    assert "Interrupted; nothing was published" in capsys.readouterr().err
+    assert snapshot(published / "var") == before
+
+
+def test_a_missing_rml_engine_is_named(published, tmp_path, capsys):
+    config = write_config(published, REPO / "data")
+    config.write_text(config.read_text().replace(".venv-mapper", "no-such-env"))
+    assert cli.main(["--config", str(config), "validate"]) == cli.EXIT_INVALID
+    assert "the RML engine's environment is missing" in capsys.readouterr().err
+
+
+def test_validate_reports_conformance_without_publishing(published, capsys):
+    before = snapshot(published / "var")
+    assert cli.main(["--config", str(write_config(published, REPO / "data")), "validate"]) == 0
+    assert "conform" in capsys.readouterr().err
+    assert snapshot(published / "var") == before

@@ -1,0 +1,205 @@
+"""End to end: the edition's tables built into a release, then asked through the store."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import json
+
+import pyoxigraph as ox
+import pytest
+
+from conftest import BASE, REPO, ask, select
+from lod.build import Pipeline
+from lod.release import Releases
+from lod.synthetic import generate
+
+ID = f"{BASE}id/"
+PREFIXES = f"""
+PREFIX rico: <https://www.ica.org/standards/RiC/ontology#>
+PREFIX schema: <https://schema.org/>
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX crm: <http://www.cidoc-crm.org/cidoc-crm/>
+PREFIX time: <http://www.w3.org/2006/time#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX spdx: <http://spdx.org/rdf/terms#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX lod: <{BASE}ontology#>
+"""
+
+
+def table(name: str) -> list[dict[str, str]]:
+    with (REPO / "data" / f"{name}.csv").open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def count(store: ox.Store, cls: str) -> int:
+    return int(select(store, PREFIXES + f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ ?x a {cls} }}")[0]["n"])
+
+
+def test_every_table_row_becomes_an_entity(built_edition):
+    _, _, store = built_edition
+    assert count(store, "schema:Message") == len(table("documents"))
+    assert count(store, "rico:Person") == len(table("persons"))
+    assert count(store, "org:Membership") == len(table("offices"))
+    assert count(store, "org:Organization") == len(table("organisations"))
+    assert count(store, "schema:Place") == len(table("places"))
+    assert count(store, "lod:ArchivalCitation") == len(table("citations"))
+
+
+def test_every_sender_addressee_commenter_and_mention_is_stated(built_edition):
+    _, _, store = built_edition
+    predicate = {"sender": "rico:hasSender", "addressee": "rico:hasAddressee", "commenter": "lod:annotatedBy"}
+    for row in table("document_agents"):
+        agent = f"person/{row['person']}" if row["person"] else f"organisation/{row['organisation']}"
+        assert ask(store, PREFIXES + f"ASK {{ ?d {predicate[row['role']]} ?a }}",
+                   d=ox.NamedNode(f"{ID}document/{row['document']}"), a=ox.NamedNode(ID + agent)), row
+    for row in table("mentions"):
+        kind, value = next((k, row[k]) for k in ("person", "organisation", "place") if row[k])
+        assert ask(store, PREFIXES + "ASK { ?d schema:mentions ?e }",
+                   d=ox.NamedNode(f"{ID}document/{row['document']}"),
+                   e=ox.NamedNode(f"{ID}{kind}/{value}")), row
+
+
+def test_letter_one_reads_as_in_the_edition(built_edition):
+    _, _, store = built_edition
+    rows = select(store, PREFIXES + f"""
+        SELECT ?printed ?earliest ?latest ?edtf ?written ?estimate ?place ?delo ?fond ?archive ?pub WHERE {{
+          BIND(<{ID}document/1> AS ?d)
+          ?d rico:hasCreationDate ?date ; lod:dateAsWritten/rico:expressedDate ?written ;
+             lod:recipientEstimatedDate/rico:expressedDate ?estimate ; schema:locationCreated/skos:prefLabel ?place ;
+             rico:isOrWasIncludedIn ?delo ; lod:firstPublishedIn ?pub .
+          ?date rico:expressedDate ?printed ; crm:P82a_begin_of_the_begin ?earliest ;
+                crm:P82b_end_of_the_end ?latest ; rico:normalizedDateValue ?edtf .
+          ?delo rico:isOrWasIncludedIn ?opis . ?opis rico:isOrWasIncludedIn ?fond .
+          ?fond rico:isOrWasIncludedIn ?archive . ?archive a schema:ArchiveOrganization .
+        }}""")
+    assert rows == [{
+        "printed": "12 July 1925", "earliest": "1925-07-12", "latest": "1925-07-12", "edtf": "1925-07-12",
+        "written": "7/12", "estimate": "1925=?", "place": "Rostov-on-Don",
+        "delo": f"{ID}archive/rtskhidni/f558/op1/d5388", "fond": f"{ID}archive/rtskhidni/f558",
+        "archive": f"{ID}archive/rtskhidni", "pub": f"{ID}publication/izvestiia-tsk-1990-9"}]
+
+
+def test_open_ended_date_has_only_a_lower_bound(built_edition):
+    _, _, store = built_edition
+    rows = select(store, PREFIXES + f"""SELECT ?edtf ?latest WHERE {{
+        <{ID}document/7> rico:hasCreationDate ?date . ?date rico:normalizedDateValue ?edtf .
+        OPTIONAL {{ ?date crm:P82b_end_of_the_end ?latest }} }}""")
+    assert rows == [{"edtf": "1925-08-02/.."}]
+
+
+def test_life_years_certain_and_doubted(built_edition):
+    _, _, store = built_edition
+    persons = {p["id"]: p for p in table("persons")}
+    for pid, person in persons.items():
+        rows = select(store, PREFIXES + f"""SELECT ?birth ?printed WHERE {{
+            OPTIONAL {{ <{ID}person/{pid}> schema:birthDate ?birth }}
+            OPTIONAL {{ <{ID}person/{pid}> rico:hasBirthDate/rico:expressedDate ?printed }} }}""")
+        expected = {}
+        if person["birth"]:
+            expected["printed"] = person["birth"]
+        if person["birth"].isdigit():
+            expected["birth"] = person["birth"]
+        assert rows == [expected], pid
+
+
+def test_offices_carry_their_years_as_day_bounds(built_edition):
+    _, _, store = built_edition
+    office = next(o for o in table("offices") if o["start"] and o["end"] and len(o["end"]) == 4)
+    rows = select(store, PREFIXES + f"""SELECT ?person ?begin ?end WHERE {{
+        <{ID}office/{office['id']}> org:member ?person ; org:memberDuring ?p .
+        ?p time:hasBeginning ?begin ; time:hasEnd ?end }}""")
+    assert rows == [{"person": f"{ID}person/{office['person']}",
+                     "begin": f"{office['start'][:4]}-{office['start'][5:7] or '01'}-01",
+                     "end": f"{office['end']}-12-31"}]
+
+
+def test_citations_resolve_to_files_and_notes(built_edition):
+    _, _, store = built_edition
+    for c in table("citations"):
+        rows = select(store, PREFIXES + f"""SELECT ?text ?delo ?note WHERE {{
+            <{ID}citation/{c['id']}> rico:textualValue ?text ; rico:isOrWasIdentifierOf ?delo ; lod:citedIn ?note .
+            <{ID}document/{c['document']}> lod:hasNote ?note }}""")
+        assert len(rows) == 1, c
+        assert rows[0]["delo"] == f"{ID}archive/{c['archive']}/f{c['fond']}/op{c['opis']}/d{c['delo']}"
+        assert rows[0]["text"].startswith(f"RTsKhIDNI f. {c['fond']}, op. {c['opis']}, d. {c['delo']}")
+
+
+def test_one_named_graph_per_source_and_a_meta_graph(built_edition):
+    _, _, store = built_edition
+    graphs = {g.value for g in store.named_graphs()}
+    assert graphs == {f"{BASE}graph/{g}" for g in ("documents", "glossary", "notes", "curation", "meta")} | {
+        f"{BASE}ontology", f"{BASE}shapes"}
+
+
+def test_provenance_names_each_source_file_with_its_checksum(built_edition):
+    _, result, store = built_edition
+    rows = select(store, PREFIXES + """SELECT ?title ?sum WHERE { GRAPH ?g {
+        ?build a prov:Activity ; prov:used ?f . ?f dcterms:title ?title ; spdx:checksum/spdx:checksumValue ?sum } }""")
+    sums = {r["title"].split("/")[-1]: r["sum"] for r in rows}
+    assert set(sums) == {p.name for p in (REPO / "data").glob("*.csv")}
+    for name, digest in sums.items():
+        assert digest == hashlib.sha256((REPO / "data" / name).read_bytes()).hexdigest()
+    tools = select(store, PREFIXES + "SELECT ?name WHERE { ?a a prov:SoftwareAgent ; rdfs:label ?name }"
+                   .replace("rdfs:", "<http://www.w3.org/2000/01/rdf-schema#>").replace("#>label", "#label>"))
+    assert {t["name"] for t in tools} >= {"lod", "morph-kgc", "pyshacl", "pyoxigraph"}
+
+
+def test_dumps_are_complete_and_checksummed(built_edition):
+    _, result, store = built_edition
+    dumps = result.path / "dumps"
+    manifest = json.loads((dumps / "manifest.json").read_text())
+    assert {d["format"] for d in manifest} == {"N-Quads", "Turtle", "JSON-LD"}
+    for line in (dumps / "SHA256SUMS").read_text().splitlines():
+        digest, name = line.split("  ")
+        assert hashlib.sha256((dumps / name).read_bytes()).hexdigest() == digest
+    quads = set(ox.parse(gzip.open(dumps / "stalin-molotov.nq.gz"), ox.RdfFormat.N_QUADS))
+    assert quads == set(store) and all(isinstance(q.graph_name, ox.NamedNode) for q in quads)
+    turtle = {q.triple for q in ox.parse(gzip.open(dumps / "stalin-molotov.ttl.gz"), ox.RdfFormat.TURTLE)}
+    assert turtle == {q.triple for q in quads if not isinstance(q.subject, ox.BlankNode)} | {
+        t for t in turtle if isinstance(t.subject, ox.BlankNode)}
+    assert len(turtle) == len({q.triple for q in quads})
+    jsonld = set(ox.parse(gzip.open(dumps / "stalin-molotov.jsonld.gz"), ox.RdfFormat.JSON_LD))
+    assert len(jsonld) == len(quads) and {q for q in jsonld if not isinstance(q.subject, ox.BlankNode)} == {
+        q for q in quads if not isinstance(q.subject, ox.BlankNode)}
+
+
+def test_vocabulary_is_published_with_html_docs(built_edition):
+    _, result, _ = built_edition
+    vocab = result.path / "vocab"
+    assert "EditorialNote" in (vocab / "ontology.html").read_text()
+    terms = {q.subject.value for q in ox.parse(path=str(vocab / "ontology.ttl"), format=ox.RdfFormat.TURTLE)}
+    assert f"{BASE}ontology#ArchivalCitation" in terms
+    assert (vocab / "shapes.ttl").stat().st_size > 0
+
+
+def test_two_builds_give_the_same_iris_and_triples(tmp_path, config_for):
+    config = config_for(REPO / "data")
+    releases = Releases(config.path("var"))
+    stores = [ox.Store.read_only(str(Pipeline(config).build(releases).path / "store")) for _ in range(2)]
+    sources = [f"{BASE}graph/{g}" for g in ("documents", "glossary", "notes", "curation")]
+    data = [{q for q in s if q.graph_name.value in sources} for s in stores]
+    assert data[0] == data[1] and len(data[0]) > 3000
+
+
+def test_iris_follow_the_configured_base(tmp_path, config_for):
+    generate(tmp_path / "synthetic", letters=12)
+    base = "https://letters.example.org/molotov/"
+    result = Pipeline(config_for(tmp_path / "synthetic", base=base)).build(Releases(tmp_path / "var"))
+    store = ox.Store.read_only(str(result.path / "store"))
+    subjects = {q.subject.value for q in store if isinstance(q.subject, ox.NamedNode)}
+    assert f"{base}id/document/12" in subjects
+    assert all(s.startswith(base) for s in subjects)
+
+
+@pytest.mark.parametrize("letters", [40])
+def test_synthetic_corpus_builds_with_everything_it_holds(tmp_path, config_for, letters):
+    counts = generate(tmp_path / "synthetic", letters=letters)
+    result = Pipeline(config_for(tmp_path / "synthetic")).build(Releases(tmp_path / "var"))
+    assert result.coverage["documents"] == counts["documents"]
+    assert result.coverage["persons"] == counts["persons"]
+    assert result.coverage["offices"] == counts["offices"]
+    assert result.coverage["citations"] == counts["citations"]

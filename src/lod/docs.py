@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from pylode import OntPub
 from rdflib import Graph
+
+# pylode configures the root logger at DEBUG on import; keep the build's terminal readable.
+logging.getLogger().setLevel(logging.WARNING)
 
 
 def read_turtle(path: Path, base: str) -> Graph:

@@ -41,11 +41,17 @@ class Violation:
 
 
 def rdflib_graph(nquads: Path, *extra: Graph) -> Graph:
-    """All triples of an N-Quads file (graph names dropped) plus the given graphs, in rdflib."""
-    triples = (ox.Triple(q.subject, q.predicate, q.object)
-               for q in ox.parse(path=str(nquads), format=ox.RdfFormat.N_QUADS))
+    """All triples of an N-Quads file (graph names dropped) plus the given graphs, in rdflib.
+
+    The triples go through a temporary N-Triples file beside the input, which rdflib parses
+    line by line, rather than through one string the size of the corpus.
+    """
+    triples = (q.triple for q in ox.parse(path=str(nquads), format=ox.RdfFormat.N_QUADS))
+    ntriples = nquads.with_suffix(".nt")
+    ox.serialize(triples, str(ntriples), ox.RdfFormat.N_TRIPLES)
     graph = Graph()
-    graph.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
+    graph.parse(ntriples, format="nt")
+    ntriples.unlink()
     for g in extra:
         graph += g
     return graph

@@ -1,0 +1,76 @@
+"""Benchmark: time every build phase for the edition and for synthetic corpora.
+
+Each corpus is built by `lod build` in a fresh process (so peak memory is its own), with its
+own var/ folder under bench/out/. Prints a Markdown table for docs/performance.md and writes
+bench/out/results.json.
+
+    .venv/bin/python bench/build_phases.py                 # edition, 10k and 100k letters
+    .venv/bin/python bench/build_phases.py --letters 1000  # a quick run
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+OUT = REPO / "bench" / "out"
+sys.path.insert(0, str(REPO / "tests"))
+from conftest import write_config  # noqa: E402  (one way to write a configuration, shared with the tests)
+
+from lod.synthetic import generate  # noqa: E402
+
+
+def build(name: str, data: Path) -> dict:
+    """Build one corpus in a child process; return its phases, quads and wall time."""
+    folder = OUT / "builds" / name.split()[-2 if name.endswith("letters") else 0].replace(",", "")
+    folder.mkdir(parents=True, exist_ok=True)
+    config = write_config(folder, data)
+    start = time.perf_counter()
+    done = subprocess.run([str(REPO / ".venv" / "bin" / "lod"), "--config", str(config), "build"],
+                          capture_output=True, text=True)
+    if done.returncode:
+        sys.exit(f"build of {name} failed:\n{done.stderr[-3000:]}")
+    wall = time.perf_counter() - start
+    record = json.loads((folder / "var" / "current" / "build.json").read_text())
+    return {"corpus": name, "wall_s": round(wall, 1), "quads": record["triples"], "phases": record["phases"]}
+
+
+def markdown(results: list[dict]) -> str:
+    phases = [p["name"] for p in results[0]["phases"]]
+    head = "| corpus | quads | " + " | ".join(f"{p} s" for p in phases) + \
+        " | map+validate+load s | map / validate / load triples/s | peak MiB | wall s |"
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for r in results:
+        t = {p["name"]: p["seconds"] for p in r["phases"]}
+        core = t["map"] + t["validate"] + t["load"]
+        rates = " / ".join(f"{r['quads'] / t[p] / 1000:.0f}k" for p in ("map", "validate", "load"))
+        peak = max(p["peak_mib"] for p in r["phases"])
+        lines.append(f"| {r['corpus']} | {r['quads']:,} | " + " | ".join(f"{t[p]:.1f}" for p in phases)
+                     + f" | {core:.1f} | {rates} | {peak:,.0f} | {r['wall_s']} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--letters", type=int, nargs="*", default=[10_000, 100_000])
+    ap.add_argument("--no-edition", action="store_true")
+    args = ap.parse_args()
+    results = [] if args.no_edition else [build("edition", REPO / "data")]
+    for n in args.letters:
+        data = OUT / f"synthetic-{n}" / "data"
+        if not (data / "documents.csv").exists():
+            generate(data, letters=n)
+        results.append(build(f"synthetic {n:,} letters", data))
+        print(markdown(results[-1:]), flush=True)
+    (OUT / "results.json").write_text(json.dumps({"machine": platform.platform(), "results": results}, indent=2))
+    print(f"\n{platform.platform()}, {platform.python_version()}\n\n{markdown(results)}")
+
+
+if __name__ == "__main__":
+    main()

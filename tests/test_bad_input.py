@@ -25,6 +25,11 @@ def snapshot(var: Path) -> tuple[str, list[str]]:
     return (str((var / "current").resolve()), sorted(str(p.relative_to(var)) for p in var.rglob("*")))
 
 
+def next_row(name: str) -> int:
+    """The spreadsheet row number a line appended to a table gets (the header is row 1)."""
+    return len((REPO / "data" / name).read_text(encoding="utf-8").splitlines()) + 1
+
+
 def spoil(name: str, change: Callable[[str], str]) -> Callable[[Path], None]:
     def apply(data: Path) -> None:
         path = data / name
@@ -46,16 +51,16 @@ def append(line: str) -> Callable[[str], str]:
 CASES = {
     "malformed row (too many cells)": (
         spoil("publications.csv", append("extra-pub,Pravda,1990,1,2,,surplus cell\n")),
-        ["publications.csv, row 4", "extra cell"]),
+        [f"publications.csv, row {next_row('publications.csv')}", "extra cell"]),
     "unclosed quotation mark": (
-        spoil("places.csv", append('moscow,"Moscow,,55.75,37.62,\n')),
-        ["places.csv, row 4"]),
+        spoil("places.csv", append('kazan,"Kazan,,55.79,49.12,\n')),
+        [f"places.csv, row {next_row('places.csv')}"]),
     "unknown column": (
         spoil("places.csv", lambda t: t.replace("long,note\n", "long,note,nickname\n", 1)),
         ["places.csv, column 'nickname'", "extra label"]),
     "duplicate identifier": (
         spoil("persons.csv", lambda t: t + t.splitlines()[1] + "\n"),
-        ["persons.csv, row 35", "primarykey"]),
+        [f"persons.csv, row {next_row('persons.csv')}", "primarykey"]),
     "reference to a person not in persons.csv": (
         spoil("document_agents.csv", append("3,sender,nobody,,\n")),
         ["document_agents.csv, row", "column 'person'", '"nobody" not found']),

@@ -119,13 +119,16 @@ def test_offices_carry_their_years_as_day_bounds(built_edition):
 
 def test_citations_resolve_to_files_and_notes(built_edition):
     _, _, store = built_edition
+    abbreviations = {a["id"]: a["abbreviation"] for a in table("archives")}
     for c in table("citations"):
+        owner = f"document/{c['document']}" if c["document"] else f"introduction/{c['intro']}"
         rows = select(store, PREFIXES + f"""SELECT ?text ?delo ?note WHERE {{
             <{ID}citation/{c['id']}> rico:textualValue ?text ; rico:isOrWasIdentifierOf ?delo ; lod:citedIn ?note .
-            <{ID}document/{c['document']}> lod:hasNote ?note }}""")
+            <{ID}{owner}> lod:hasNote ?note }}""")
         assert len(rows) == 1, c
         assert rows[0]["delo"] == f"{ID}archive/{c['archive']}/f{c['fond']}/op{c['opis']}/d{c['delo']}"
-        assert rows[0]["text"].startswith(f"RTsKhIDNI f. {c['fond']}, op. {c['opis']}, d. {c['delo']}")
+        assert rows[0]["text"].startswith(
+            f"{abbreviations[c['archive']]} f. {c['fond']}, op. {c['opis']}, d. {c['delo']}")
 
 
 def test_one_named_graph_per_source_and_a_meta_graph(built_edition):

@@ -76,6 +76,10 @@ def _document_problems(data: Path) -> list[Problem]:
     problems = []
     file = f"{data.name}/documents.csv"
     for row, doc in rows(data / "documents.csv"):
+        if not doc["date_printed"]:  # undated by the editors: no bounds may be claimed
+            problems += [Problem(file, row, column, "a document without a printed date cannot have date bounds")
+                         for column in ("date_earliest", "date_latest") if doc[column]]
+            continue
         try:
             bounds = normalise.printed_date_bounds(doc["date_printed"])
         except normalise.DateFormError as err:

@@ -56,7 +56,9 @@ def test_every_sender_addressee_commenter_and_mention_is_stated(built_edition):
         agent = f"person/{row['person']}" if row["person"] else f"organisation/{row['organisation']}"
         assert ask(store, PREFIXES + f"ASK {{ ?d {predicate[row['role']]} ?a }}",
                    d=ox.NamedNode(f"{ID}document/{row['document']}"), a=ox.NamedNode(ID + agent)), row
-    for row in table("mentions"):
+    resolved = [r for r in table("mentions") if r["person"] or r["organisation"] or r["place"]]
+    assert resolved
+    for row in resolved:
         kind, value = next((k, row[k]) for k in ("person", "organisation", "place") if row[k])
         assert ask(store, PREFIXES + "ASK { ?d schema:mentions ?e }",
                    d=ox.NamedNode(f"{ID}document/{row['document']}"),
@@ -81,6 +83,13 @@ def test_letter_one_reads_as_in_the_edition(built_edition):
         "written": "7/12", "estimate": "1925=?", "place": "Rostov-on-Don",
         "delo": f"{ID}archive/rtskhidni/f558/op1/d5388", "fond": f"{ID}archive/rtskhidni/f558",
         "archive": f"{ID}archive/rtskhidni", "pub": f"{ID}publication/izvestiia-tsk-1990-9"}]
+
+
+def test_unresolved_names_are_listed_for_review_not_dropped(built_edition):
+    _, result, _ = built_edition
+    unresolved = [r for r in table("mentions") if not (r["person"] or r["organisation"] or r["place"])]
+    assert [(u.document, u.name) for u in result.unresolved] == [
+        (r["document"], r["name_as_printed"]) for r in unresolved]
 
 
 def test_open_ended_date_has_only_a_lower_bound(built_edition):

@@ -1,7 +1,7 @@
 """Validate mapped data against the SHACL shapes and say what is wrong in a historian's words.
 
-pyshacl needs an rdflib graph; the mapped N-Quads are read through pyoxigraph's fast parser
-and handed to rdflib as N-Triples (the graph names do not matter for the shapes). The
+pyshacl needs an rdflib graph; the mapped N-Quads are read with pyoxigraph's fast parser and
+converted term by term (the graph names do not matter for the shapes). The
 ontology is added to the same graph in place, so that concept-scheme checks see it without
 pyshacl cloning the data.
 """
@@ -14,11 +14,13 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pyshacl
-from rdflib import Graph, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
 from rdflib.namespace import RDF, RDFS, SH, SKOS
 
 from lod import vocab
 
+XSD_STRING = ox.NamedNode("http://www.w3.org/2001/XMLSchema#string")
 SourceRows = Callable[[], dict[str, tuple[str, int]]]
 
 
@@ -43,18 +45,37 @@ class Violation:
 def rdflib_graph(nquads: Path, *extra: Graph) -> Graph:
     """All triples of an N-Quads file (graph names dropped) plus the given graphs, in rdflib.
 
-    The triples go through a temporary N-Triples file beside the input, which rdflib parses
-    line by line, rather than through one string the size of the corpus.
+    pyoxigraph parses; each distinct term is converted to rdflib once and then shared, which
+    measured 1.8x faster and 30% smaller than letting rdflib parse N-Triples itself
+    (docs/performance.md).
     """
-    triples = (q.triple for q in ox.parse(path=str(nquads), format=ox.RdfFormat.N_QUADS))
-    ntriples = nquads.with_suffix(".nt")
-    ox.serialize(triples, str(ntriples), ox.RdfFormat.N_TRIPLES)
     graph = Graph()
-    graph.parse(ntriples, format="nt")
-    ntriples.unlink()
+    term = _RdflibTerms()
+    graph.addN((term(q.subject), term(q.predicate), term(q.object), graph)
+               for q in ox.parse(path=str(nquads), format=ox.RdfFormat.N_QUADS))
     for g in extra:
         graph += g
     return graph
+
+
+class _RdflibTerms(dict):
+    """pyoxigraph term → rdflib term, converting each distinct term once."""
+
+    def __call__(self, t: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
+        converted = self.get(t)
+        if converted is None:
+            converted = self[t] = _convert(t)
+        return converted
+
+
+def _convert(t: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
+    if isinstance(t, ox.NamedNode):
+        return URIRef(t.value)
+    if isinstance(t, ox.BlankNode):
+        return BNode(t.value)
+    if t.language:
+        return Literal(t.value, lang=t.language)
+    return Literal(t.value) if t.datatype == XSD_STRING else Literal(t.value, datatype=URIRef(t.datatype.value))
 
 
 def validate(data: Graph, shapes: Graph, source_rows: SourceRows, base: str) -> list[Violation]:

@@ -33,16 +33,6 @@ def boolean(value):
     return {"yes": "true", "no": "false"}.get((value or "").strip().lower())
 
 
-@udf(fun_id=FN + "gyear", value=FN + "value")
-def gyear(value):
-    return value if value and len(value) == 4 else None
-
-
-@udf(fun_id=FN + "gyearmonth", value=FN + "value")
-def gyearmonth(value):
-    return value if value and len(value) == 7 else None
-
-
 @udf(fun_id=FN + "period_start", value=FN + "value")
 def period_start(value):
     return normalise.partial_date_bounds(value)[0]

@@ -130,7 +130,7 @@ class Pipeline:
                 store.load_bytes(content.serialize(format="nt", encoding="utf-8"),
                                  ox.RdfFormat.N_TRIPLES, graph=graph)
             store.flush()
-            result.triples = store.count()
+            result.triples = len(store)
             result.coverage = self._coverage(store)
         with self.phase("dumps"):
             dumps.write(store, work / "dumps", DUMP_NAME, self.base)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import calendar
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -131,12 +130,6 @@ def year_edtf(printed: str | None) -> str | None:
     return match.group(0) if match else None
 
 
-def is_year(printed: str | None) -> bool:
-    """Whether a printed year is readable: a year, a doubted year, or '?'."""
-    text = (printed or "").strip()
-    return text == "?" or bool(YEAR.match(text))
-
-
 def partial_date_bounds(value: str | None) -> tuple[str | None, str | None]:
     """ISO bounds of a 'YYYY' or 'YYYY-MM' value (office start and end)."""
     if not value:
@@ -148,12 +141,6 @@ def partial_date_bounds(value: str | None) -> tuple[str | None, str | None]:
         raise DateFormError(f"expected YYYY or YYYY-MM, got {value!r}")
     year, month = int(match.group(1)), int(match.group(2))
     return f"{value}-01", f"{value}-{_month_end(year, month):02d}"
-
-
-def slug(text: str) -> str:
-    """A lower-case ASCII slug for identifiers ('Kosior, S. V.' → 'kosior-s-v')."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 
 
 def document_label(number: str, kind: str, printed: str | None) -> str:

@@ -25,13 +25,8 @@ class EmbeddedStore:
     def load_bytes(self, data: bytes, fmt: ox.RdfFormat, *, graph: str) -> None:
         self.store.bulk_load(input=data, format=fmt, to_graph=ox.NamedNode(graph))
 
-    def graphs(self) -> list[str]:
-        return sorted(g.value for g in self.store.named_graphs())
-
-    def count(self, graph: str | None = None) -> int:
-        """Quads in one graph, or in all graphs."""
-        pattern = "GRAPH ?g { ?s ?p ?o }" if graph is None else "GRAPH <%s> { ?s ?p ?o }" % graph
-        return int(next(iter(self.store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}")))["n"].value)
+    def __len__(self) -> int:
+        return len(self.store)
 
     def quads(self) -> Iterable[ox.Quad]:
         return self.store.quads_for_pattern(None, None, None, None)

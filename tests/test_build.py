@@ -6,6 +6,7 @@ import csv
 import gzip
 import hashlib
 import json
+import re
 
 import pyoxigraph as ox
 import pytest
@@ -158,6 +159,8 @@ def test_provenance_names_each_source_file_with_its_checksum(built_edition):
     tools = select(store, PREFIXES + "SELECT ?name WHERE { ?a a prov:SoftwareAgent ; rdfs:label ?name }"
                    .replace("rdfs:", "<http://www.w3.org/2000/01/rdf-schema#>").replace("#>label", "#label>"))
     assert {t["name"] for t in tools} >= {"lod", "morph-kgc", "pyshacl", "pyoxigraph"}
+    commit = select(store, PREFIXES + "SELECT ?v WHERE { ?a schema:version ?v }")
+    assert len(commit) == 1 and re.fullmatch(r"git [0-9a-f]{40}(-dirty)?", commit[0]["v"])
 
 
 def test_dumps_are_complete_and_checksummed(built_edition):

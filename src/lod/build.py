@@ -123,7 +123,7 @@ class Pipeline:
             store.load(mapped, ox.RdfFormat.N_QUADS)
             meta = provenance.build_record(
                 base=self.base, release=release, started=started, ended=datetime.now(timezone.utc),
-                mappings=mappings, data=self.data, root=self.config.root,
+                mappings=mappings, data=self.data, code=self.config.path("mappings"),
                 engine=mapping.engine_version(self.config))
             for graph, content in ((f"{self.base}graph/meta", meta), (f"{self.base}ontology", ontology),
                                    (f"{self.base}shapes", shapes)):

@@ -41,21 +41,20 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def git_commit(root: Path) -> str | None:
-    """The repository's commit (with '-dirty' for uncommitted changes), if it is a checkout."""
+def git_commit(folder: Path) -> str | None:
+    """The commit of the checkout holding `folder` ('-dirty' if tracked files changed), if any."""
     try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
+        head = subprocess.run(["git", "-C", str(folder), "rev-parse", "HEAD"], capture_output=True,
                               text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "data", "mappings",
-                                "ontology", "shapes", "src"], cwd=root, capture_output=True,
-                               text=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(folder), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return None
     return head + ("-dirty" if dirty else "")
 
 
 def build_record(*, base: str, release: str, started: datetime, ended: datetime,
-                 mappings: Mappings, data: Path, root: Path, engine: str) -> Graph:
+                 mappings: Mappings, data: Path, code: Path, engine: str) -> Graph:
     """The PROV-O description of one build: when, from which files (with checksums), by what."""
     g = Graph()
     build = URIRef(f"{base}id/release/{release}/build")
@@ -65,7 +64,7 @@ def build_record(*, base: str, release: str, started: datetime, ended: datetime,
     g.add((build, PROV.endedAtTime, Literal(ended.isoformat(), datatype=XSD.dateTime)))
     tools = {"lod": __version__, "morph-kgc": engine, "pyshacl": version("pyshacl"),
              "pyoxigraph": version("pyoxigraph"), "rdflib": version("rdflib")}
-    commit = git_commit(root)
+    commit = git_commit(code)
     for name, tool_version in tools.items():
         agent = URIRef(f"{base}id/release/{release}/software/{name}")
         g.add((build, PROV.wasAssociatedWith, agent))

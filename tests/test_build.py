@@ -185,7 +185,10 @@ def test_dumps_are_complete_and_checksummed(built_edition):
 def test_vocabulary_is_published_with_html_docs(built_edition):
     _, result, _ = built_edition
     vocab = result.path / "vocab"
-    assert "EditorialNote" in (vocab / "ontology.html").read_text()
+    html = (vocab / "ontology.html").read_text()
+    assert "editorial note" in html and "<h1>Vocabulary of the Stalin–Molotov letters dataset</h1>" in html
+    concepts = (vocab / "concepts.html").read_text()
+    assert "coded telegram" in concepts and "candidate member" in concepts and "delo" in concepts
     terms = {q.subject.value for q in ox.parse(path=str(vocab / "ontology.ttl"), format=ox.RdfFormat.TURTLE)}
     assert f"{BASE}ontology#ArchivalCitation" in terms
     assert (vocab / "shapes.ttl").stat().st_size > 0

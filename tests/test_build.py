@@ -95,10 +95,22 @@ def test_unresolved_names_are_listed_for_review_not_dropped(built_edition):
 
 def test_open_ended_date_has_only_a_lower_bound(built_edition):
     _, _, store = built_edition
-    rows = select(store, PREFIXES + f"""SELECT ?edtf ?latest WHERE {{
-        <{ID}document/7> rico:hasCreationDate ?date . ?date rico:normalizedDateValue ?edtf .
+    rows = select(store, PREFIXES + f"""SELECT ?edtf ?latest ?extent WHERE {{
+        <{ID}document/7> rico:hasCreationDate ?date . ?date rico:normalizedDateValue ?edtf ; lod:dateExtent ?extent .
         OPTIONAL {{ ?date crm:P82b_end_of_the_end ?latest }} }}""")
-    assert rows == [{"edtf": "1925-08-02/.."}]
+    assert rows == [{"edtf": "1925-08-02/..", "extent": f"{BASE}ontology#open-ended"}]
+
+
+def test_every_dated_document_states_its_extent(built_edition):
+    _, _, store = built_edition
+    rows = select(store, PREFIXES + """SELECT ?n ?extent WHERE {
+        ?d lod:editionNumber ?n ; rico:hasCreationDate/lod:dateExtent ?extent }""")
+    extents = {int(r["n"]): r["extent"].rpartition("#")[2] for r in rows}
+    for d in table("documents"):
+        if d["date_printed"]:
+            lo, hi = d["date_earliest"], d["date_latest"]
+            expected = "exact" if lo == hi else "open-ended" if not (lo and hi) else "range"
+            assert extents[int(d["number"])] == expected, d["number"]
 
 
 def test_life_years_certain_and_doubted(built_edition):

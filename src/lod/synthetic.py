@@ -98,6 +98,11 @@ def generate(out: Path, letters: int, seed: int = 1925) -> dict[str, int]:
         if n % 2 == 0:
             citations.append([f"d{n}-n1-1", n, "", 1, "archive-a", 17, 3, 400 + n % 900,
                               f"l. {n % 50 + 1}", f"f. 17, op. 3, d. {400 + n % 900}", "note", ""])
+    subjects = [f"topic-{i}" for i in range(max(2, min(50, letters // 100)))]
+    table("subjects", ["id", "label", "alt_labels", "index_heading", "note"],
+          [[t, f"Topic {i}", f"Theme {i}", f"Topic {i}", ""] for i, t in enumerate(subjects)])
+    table("document_subjects", ["document", "subject", "note"],
+          [[n, subjects[n % len(subjects)], ""] for n in range(1, letters + 1) if n % 3 == 0])
     table("documents", ["number", "kind", "date_printed", "date_earliest", "date_latest", "date_written",
                         "date_molotov", "place", "medium", "archive", "fond", "opis", "delo", "folios",
                         "location_source", "first_published", "note"], documents)

@@ -86,6 +86,16 @@ def test_letter_one_reads_as_in_the_edition(built_edition):
         "archive": f"{ID}archive/rtskhidni", "pub": f"{ID}publication/izvestiia-tsk-1990-9"}]
 
 
+def test_subjects_form_a_scheme_and_documents_are_about_them(built_edition):
+    _, _, store = built_edition
+    assignments = table("document_subjects")
+    assert len(assignments) > 50
+    for row in assignments:
+        assert ask(store, PREFIXES + "ASK { ?d dcterms:subject ?s ; schema:about ?s . ?s skos:inScheme ?scheme }",
+                   d=ox.NamedNode(f"{ID}document/{row['document']}"),
+                   s=ox.NamedNode(f"{ID}subject/{row['subject']}"), scheme=ox.NamedNode(f"{ID}subject")), row
+
+
 def test_unresolved_names_are_listed_for_review_not_dropped(built_edition):
     _, result, _ = built_edition
     unresolved = [r for r in table("mentions") if not (r["person"] or r["organisation"] or r["place"])]

@@ -128,3 +128,16 @@ def test_validate_reports_conformance_without_publishing(published, capsys):
     assert cli.main(["--config", str(write_config(published, REPO / "data")), "validate"]) == 0
     assert "conform" in capsys.readouterr().err
     assert snapshot(published / "var") == before
+
+
+def test_a_killed_build_is_swept_and_never_published(published):
+    """A build killed outright (no clean-up) leaves .building-*; the next build removes it."""
+    var = published / "var"
+    stale = var / "releases" / ".building-19990101T000000Z"
+    (stale / "store").mkdir(parents=True)
+    (stale / "pid").write_text("999999999")  # no such process
+    assert not (var / "current").resolve().name.startswith(".building")
+    assert cli.main(["--config", str(write_config(published, REPO / "data")), "build"]) == 0
+    assert not stale.exists()
+    assert not list((var / "releases").glob(".building-*"))
+    assert (var / "current").resolve().parent == var / "releases"

@@ -120,7 +120,7 @@ class Pipeline:
         result = BuildResult(release, None, self.phases)
         with self.phase("load"):
             store = EmbeddedStore(work / "store")
-            store.load(mapped, ox.RdfFormat.N_QUADS)
+            store.load_quads(mapped)
             meta = provenance.build_record(
                 base=self.base, release=release, started=started, ended=datetime.now(timezone.utc),
                 mappings=mappings, data=self.data, code=self.config.path("mappings"),

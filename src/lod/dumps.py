@@ -14,7 +14,6 @@ from lod.store import EmbeddedStore
 from lod.vocab import prefixes as vocab_prefixes
 
 
-
 @dataclass(frozen=True)
 class Dump:
     file: str
@@ -26,7 +25,7 @@ class Dump:
 
 
 def write(store: EmbeddedStore, out: Path, name: str, base: str) -> list[Dump]:
-    """Write N-Quads (all named graphs), Turtle and JSON-LD (their union), gzipped."""
+    """Write N-Quads and JSON-LD (with the named graphs) and Turtle (their union), gzipped."""
     out.mkdir(parents=True, exist_ok=True)
     prefixes = vocab_prefixes(base)
     specs = [

@@ -25,10 +25,6 @@ class Releases:
         self.dir = var / "releases"
         self.link = var / "current"
 
-    def current(self) -> Path | None:
-        """The published release, or None before the first successful build."""
-        return self.link.resolve() if self.link.is_symlink() else None
-
     def begin(self, now: datetime | None = None) -> tuple[str, Path]:
         """A fresh release id and its private build directory; sweeps abandoned builds."""
         self.dir.mkdir(parents=True, exist_ok=True)

@@ -16,11 +16,9 @@ class EmbeddedStore:
         self.path = path
         self.store = ox.Store(str(path))
 
-    def load(self, path: Path, fmt: ox.RdfFormat, *, graph: str | None = None,
-             base_iri: str | None = None) -> None:
-        """Bulk-load a file; triples go to `graph` (quads keep their own graphs)."""
-        self.store.bulk_load(path=str(path), format=fmt, base_iri=base_iri,
-                             to_graph=ox.NamedNode(graph) if graph else None)
+    def load_quads(self, path: Path) -> None:
+        """Bulk-load an N-Quads file; each quad keeps its named graph."""
+        self.store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
 
     def load_bytes(self, data: bytes, fmt: ox.RdfFormat, *, graph: str) -> None:
         self.store.bulk_load(input=data, format=fmt, to_graph=ox.NamedNode(graph))

@@ -26,10 +26,9 @@ $(MAPPER)/.installed: mappings/requirements.txt pyproject.toml
 build: install
 	$(LOD) build
 
-# The web server is the subject of issue #7; until it lands, `serve` builds and publishes
-# the release under var/current (store, dumps, vocabulary) and says so.
+# Builds a fresh release, then serves it with gunicorn at [server].host:port (lod.toml).
 serve: build
-	@echo "Built and published var/current. The web server (lod serve) arrives with issue #7."
+	$(LOD) serve
 
 test: install
 	$(VENV)/bin/pytest

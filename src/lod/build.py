@@ -21,13 +21,12 @@ from rdflib import Graph
 from rich.console import Console
 from rich.table import Table
 
-from lod import docs, dumps, mapping, provenance, tables, validate
+from lod import docs, dumps, mapping, provenance, rq, tables, validate, void
 from lod.config import Config
 from lod.release import Releases
 from lod.store import EmbeddedStore
 
 DUMP_NAME = "stalin-molotov"
-COVERAGE_QUERY = Path(__file__).with_name("queries") / "coverage.rq"
 
 
 class ValidationFailed(Exception):
@@ -133,21 +132,26 @@ class Pipeline:
             result.triples = len(store)
             result.coverage = self._coverage(store)
         with self.phase("dumps"):
-            dumps.write(store, work / "dumps", DUMP_NAME, self.base)
+            written = dumps.write(store, work / "dumps", DUMP_NAME, self.base)
+        with self.phase("void"):
+            dataset = self.config.dataset
+            void.write(store.store, work / "void.ttl", base=self.base, title=dataset.title,
+                       licence=dataset.licence, dumps=written)
         with self.phase("vocabulary"):
             docs.publish(ontology, shapes, work / "vocab")
         del store
         (work / "mapped" / "mapped.nq").unlink()
         result.unresolved = tables.unresolved_mentions(self.data)
         (work / "build.json").write_text(json.dumps({
-            "release": release, "started": started.isoformat(), "base_iri": self.base,
+            "release": release, "started": started.isoformat(),
+            "finished": datetime.now(timezone.utc).isoformat(), "base_iri": self.base,
             "triples": result.triples, "coverage": result.coverage,
             "phases": [asdict(p) for p in self.phases]}, indent=2))
         return result
 
     @staticmethod
     def _coverage(store: EmbeddedStore) -> dict[str, int]:
-        solutions = store.store.query(COVERAGE_QUERY.read_text(), use_default_graph_as_union=True)
+        solutions = store.store.query(rq.load("coverage"), use_default_graph_as_union=True)
         names = [v.value for v in solutions.variables]
         row = next(iter(solutions))
         return {name: int(row[name].value) for name in names}

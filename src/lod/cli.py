@@ -1,4 +1,4 @@
-"""The `lod` command line: build, validate (and, with the web issue, serve)."""
+"""The `lod` command line: build, validate, serve."""
 
 from __future__ import annotations
 
@@ -39,6 +39,20 @@ def cmd_validate(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace, console: Console) -> int:
+    """Serve the published release, building one first when nothing is published yet."""
+    from lod import serve
+    config = _config(args)
+    releases = Releases(config.path("var"))
+    if not releases.link.exists():
+        console.print("Nothing published yet: building the first release.")
+        cmd_build(args, console)
+    host, port = args.host or config.server.host, args.port or config.server.port
+    console.print(f"Serving release {releases.link.resolve().name} at http://{host}:{port}/")
+    serve.run(config, host, port, dev=args.dev)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="lod", description=__doc__)
     ap.add_argument("--config", help="configuration file (default: $LOD_CONFIG or ./lod.toml)")
@@ -48,6 +62,12 @@ def parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=text, description=text)
         p.add_argument("--data", help="folder of source tables (default: [paths].data)")
         p.set_defaults(func=func)
+    p = sub.add_parser("serve", help="serve the published release (gunicorn; --dev for Flask's debug server)")
+    p.add_argument("--host", help="interface to listen on (default: [server].host)")
+    p.add_argument("--port", type=int, help="port (default: [server].port)")
+    p.add_argument("--dev", action="store_true", help="Flask's debug server with reloading, one process")
+    p.add_argument("--data", help="folder of source tables, if a first build is needed")
+    p.set_defaults(func=cmd_serve)
     return ap
 
 

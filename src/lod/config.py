@@ -46,6 +46,12 @@ class Mapper:
 class Server:
     host: str = "127.0.0.1"
     port: int = 8080
+    workers: int = 2               # gunicorn sync workers (processes; see docs/decisions.md)
+    query_timeout: float = 30.0    # seconds before a SPARQL query is cancelled (its worker restarts)
+    result_limit: int = 10000      # rows (or triples) a SPARQL answer may carry; more are cut and flagged
+    page_size: int = 100           # incoming links shown per relation on a resource, per page
+    max_age: int = 300             # Cache-Control max-age (seconds) for pages and data
+    cache_entries: int = 5000      # rendered representations kept per worker (a release never changes)
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,8 @@ def _section(cls: type, values: dict, where: str) -> object:
         kind = type(default)
         if isinstance(default, Path) and isinstance(value, str):
             value = Path(value)
+        elif kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
         elif not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
             raise ConfigError(f"{where}.{key}: expected {kind.__name__}, got {value!r}")
         kwargs[key] = value

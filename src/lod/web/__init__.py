@@ -1,0 +1,79 @@
+"""The publishing server: one Flask application, built by `create_app`, with four blueprints.
+
+    resources  dereferencing: /id/… (303 to /page/… or /data/…), /ontology, /shapes, /graph/…, VoID
+    pages      what a historian browses: home, browse lists, search
+    sparql     the SPARQL 1.1 Protocol endpoint and its query editor
+    dumps      /dumps/, sitemap.xml, robots.txt
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, render_template, request
+from flask_cors import CORS
+from werkzeug.exceptions import HTTPException
+
+from lod.config import Config
+from lod.web import dumps, pages, resources, sparql
+from lod.web.formats import HTML, NotAcceptable, negotiate
+from lod.web.present import Presenter
+from lod.web.published import NoRelease, Published
+
+log = logging.getLogger(__name__)
+EXPOSED = ["ETag", "Link", "Location", "Content-Location", "Last-Modified", sparql.TRUNCATED_HEADER]
+
+
+def create_app(config: Config, *, kill_on_timeout: bool = False) -> Flask:
+    """The application over the release published under config's var/ folder.
+
+    `kill_on_timeout`: the worker process exits after answering a timed-out query (gunicorn
+    restarts it), because a running Oxigraph query cannot be interrupted (docs/decisions.md).
+    """
+    app = Flask(__name__)
+    app.config.update(LOD=config, LOD_KILL_ON_TIMEOUT=kill_on_timeout, JSON_SORT_KEYS=False)
+    app.extensions["lod.published"] = Published(config.path("var"), config.dataset.base_iri)
+    app.extensions["lod.presenter"] = Presenter(config.dataset.base_iri)
+    CORS(app, expose_headers=EXPOSED, max_age=86400)
+    for bp in (resources.bp, pages.bp, sparql.bp, dumps.bp):
+        app.register_blueprint(bp)
+    app.context_processor(_site)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(NoRelease, _no_release)
+    app.register_error_handler(NotAcceptable, lambda err: _error(406, "Not Acceptable", str(err)))
+    return app
+
+
+def _site() -> dict:
+    """What every page's frame shows: the dataset's title and licence, the release served."""
+    from flask import current_app
+    config: Config = current_app.config["LOD"]
+    try:
+        release = current_app.extensions["lod.published"].current().id
+    except NoRelease:
+        release = "(none published)"
+    return {"site_title": config.dataset.title, "licence": config.dataset.licence, "release": release}
+
+
+def _wants_html() -> bool:
+    try:
+        return negotiate([HTML], request.accept_mimetypes) is HTML and request.accept_mimetypes.best != "*/*"
+    except NotAcceptable:
+        return False
+
+
+def _error(status: int, title: str, message: str) -> Response:
+    """An error in the form the client reads: a page for browsers, plain text for everyone else."""
+    if _wants_html() and not request.path.startswith("/sparql"):
+        body = render_template("error.html", title=title, message=message)
+        return Response(body, status, content_type=HTML.content_type)
+    return Response(f"{status} {title}: {message}\n", status, content_type="text/plain; charset=utf-8")
+
+
+def _http_error(err: HTTPException) -> Response:
+    return _error(err.code or 500, err.name, err.description or "")
+
+
+def _no_release(err: NoRelease) -> Response:
+    log.error("%s", err)
+    return _error(503, "Service Unavailable", str(err))

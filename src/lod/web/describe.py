@@ -1,0 +1,154 @@
+"""What the server says about a resource — its description, defined here rather than left to DESCRIBE.
+
+A description holds:
+  * the resource's own statements;
+  * its owned nodes (IRIs minted under its own, e.g. id/document/5/date) with their statements;
+  * the chain of containers above it (archival hierarchy, parent bodies), for breadcrumbs;
+  * its incoming links, counted per property and paged; unlabelled subjects of incoming links are
+    relationship nodes (an office held, a citation) and are described inline;
+  * a label for every IRI it mentions.
+Everything is read with the store's triple-pattern API: no query parsing on the hot path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+LABELS = [ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
+          ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel"),
+          ox.NamedNode("https://schema.org/name")]
+# Properties that point from a part to its container: followed upwards for the breadcrumb.
+CONTAINERS = [ox.NamedNode("https://www.ica.org/standards/RiC/ontology#isOrWasIncludedIn"),
+              ox.NamedNode("http://www.w3.org/ns/org#unitOf"),
+              ox.NamedNode("https://www.ica.org/standards/RiC/ontology#hasOrHadHolder")]
+MAX_DEPTH = 8
+
+
+@dataclass
+class Incoming:
+    """The subjects linking to the resource through one property: a page of them and the total."""
+
+    predicate: ox.NamedNode
+    total: int = 0
+    subjects: list[ox.NamedNode | ox.BlankNode] = field(default_factory=list)
+
+
+@dataclass
+class Description:
+    iri: ox.NamedNode
+    own: list[ox.Triple]
+    owned: dict[ox.NamedNode, list[ox.Triple]]
+    ancestors: list[ox.NamedNode]
+    incoming: list[Incoming]
+    relations: dict[ox.NamedNode | ox.BlankNode, list[ox.Triple]]
+    labels: dict[str, str]
+    page: int
+    more: bool                     # another page of incoming links exists
+    extra: list[ox.Triple] = field(default_factory=list)   # ancestors' links, label statements
+
+    @property
+    def found(self) -> bool:
+        return bool(self.own) or any(i.total for i in self.incoming)
+
+    def label(self, term: ox.NamedNode | ox.BlankNode) -> str | None:
+        return self.labels.get(term.value)
+
+    def triples(self) -> list[ox.Triple]:
+        """Every statement of the description, each once (the RDF representations)."""
+        out = list(self.own)
+        for triples in (*self.owned.values(), *self.relations.values()):
+            out.extend(triples)
+        for inc in self.incoming:
+            out.extend(ox.Triple(s, inc.predicate, self.iri) for s in inc.subjects)
+        out.extend(self.extra)
+        return list(dict.fromkeys(out))
+
+
+def _triples(store: ox.Store, subject) -> list[ox.Triple]:
+    return list(dict.fromkeys(q.triple for q in store.quads_for_pattern(subject, None, None)))
+
+
+def _label(store: ox.Store, term) -> ox.Triple | None:
+    for prop in LABELS:
+        for q in store.quads_for_pattern(term, prop, None):
+            return ox.Triple(term, LABELS[0], q.object) if prop != LABELS[0] else q.triple
+    return None
+
+
+def _owned(store: ox.Store, iri: ox.NamedNode, triples: Iterable[ox.Triple]) -> dict:
+    """Nodes minted under the resource's IRI, followed down (dates, names, notes, periods), with
+    their statements and the links into them from elsewhere (a note's citations)."""
+    prefix = iri.value + "/"
+    owned: dict[ox.NamedNode, list[ox.Triple]] = {}
+    todo = [t.object for t in triples]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ox.NamedNode) and node.value.startswith(prefix) and node not in owned:
+            outgoing = _triples(store, node)
+            incoming = (q.triple for q in store.quads_for_pattern(None, None, node) if q.subject != iri)
+            owned[node] = list(dict.fromkeys([*outgoing, *incoming]))
+            todo.extend(t.object for t in outgoing)
+    return owned
+
+
+def _ancestors(store: ox.Store, iri: ox.NamedNode) -> tuple[list[ox.NamedNode], list[ox.Triple]]:
+    chain, links, node = [], [], iri
+    while len(chain) < MAX_DEPTH:
+        up = next((q.triple for p in CONTAINERS for q in store.quads_for_pattern(node, p, None)), None)
+        if up is None or up.object in chain or up.object == iri:
+            break
+        links.append(up)
+        chain.append(node := up.object)
+    return chain[::-1], links
+
+
+def _incoming(store: ox.Store, iri: ox.NamedNode, page: int, size: int) -> tuple[list[Incoming], bool]:
+    """Incoming links per property: the total, and the page's slice (one pass over the links)."""
+    groups: dict[ox.NamedNode, Incoming] = {}
+    seen: set[tuple] = set()
+    start, more = (page - 1) * size, False
+    for q in store.quads_for_pattern(None, None, iri):
+        key = (q.subject, q.predicate)
+        if key in seen:
+            continue
+        seen.add(key)
+        inc = groups.setdefault(q.predicate, Incoming(q.predicate))
+        if start <= inc.total < start + size:
+            inc.subjects.append(q.subject)
+        inc.total += 1
+        more = more or inc.total > start + size
+    return sorted(groups.values(), key=lambda i: i.predicate.value), more
+
+
+def describe(store: ox.Store, iri: ox.NamedNode, *, page: int = 1, size: int = 100) -> Description:
+    own = _triples(store, iri)
+    owned = _owned(store, iri, own)
+    ancestors, up_links = _ancestors(store, iri)
+    incoming, more = _incoming(store, iri, page, size)
+    relations: dict = {}
+    labels: dict[str, str] = {}
+    extra: list[ox.Triple] = list(up_links)
+
+    def add_label(term) -> bool:
+        if term.value in labels or not isinstance(term, ox.NamedNode | ox.BlankNode):
+            return term.value in labels
+        found = _label(store, term)
+        if found is not None:
+            labels[term.value] = found.object.value
+            extra.append(found)
+        return found is not None
+
+    for inc in incoming:
+        for s in inc.subjects:
+            if not add_label(s):          # a relationship node: say what it relates
+                relations[s] = _triples(store, s)
+                relations[s].extend(t for ts in _owned(store, s, relations[s]).values() for t in ts)
+    mentioned = [t for ts in (own, *owned.values(), *relations.values()) for t in ts]
+    for term in [iri, *ancestors, *(inc.predicate for inc in incoming),
+                 *(t for m in mentioned for t in (m.subject, m.predicate, m.object))]:
+        add_label(term)
+    return Description(iri, own, owned, ancestors, incoming, relations, labels, page, more, extra)

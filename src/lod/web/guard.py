@@ -1,0 +1,106 @@
+"""The SPARQL endpoint's guards: what a query may do, how long it may run and how much it may return.
+
+* Read-only and no federation: the query text is scanned (strings, IRIs and comments skipped) for
+  update operations and SERVICE before anything runs — pyoxigraph would execute SERVICE, making
+  outgoing requests to any address a client names.
+* Timeout: the query runs in a thread (Oxigraph releases the GIL), the request waits at most
+  `query_timeout`. A running Oxigraph query cannot be interrupted, so under gunicorn the worker
+  process exits after answering and is replaced (gunicorn's own --timeout is the backstop).
+* Row cap: at most `result_limit` rows or triples are materialised; the answer says it was cut.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+TOKENS = re.compile(r'''
+    (?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\'
+              |"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
+  | (?P<iri><[^<>"{}|^`\\\s]*>)
+  | (?P<comment>\#[^\n]*)
+  | (?P<var>[?$]\w+)
+  | (?P<pname>[\w.-]*:[\w.:%-]*)
+  | (?P<word>[A-Za-z_]+)
+''', re.VERBOSE)
+UPDATE_WORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"})
+
+
+class Refused(ValueError):
+    """A query this endpoint will not run (an update, SERVICE); the message says why."""
+
+
+class Timeout(RuntimeError):
+    """The query ran past the configured limit."""
+
+
+def keywords(query: str) -> set[str]:
+    """The bare words of a query (keywords, function names), upper-cased; never inside strings/IRIs."""
+    return {m.group("word").upper() for m in TOKENS.finditer(query) if m.lastgroup == "word"}
+
+
+def check(query: str) -> None:
+    words = keywords(query)
+    if words & UPDATE_WORDS:
+        raise Refused("this endpoint is read-only: SPARQL Update operations ("
+                      + ", ".join(sorted(words & UPDATE_WORDS)) + ") are not accepted")
+    if "SERVICE" in words:
+        raise Refused("SERVICE (federated query) is not allowed: this server makes no outgoing "
+                      "requests on a client's behalf; run federated queries on your own endpoint")
+
+
+@dataclass
+class Answer:
+    """A query's answer, materialised up to the row cap."""
+
+    kind: str                                   # "select", "ask" or "graph"
+    variables: list[str] = field(default_factory=list)
+    rows: list[ox.QuerySolution] = field(default_factory=list)
+    triples: list[ox.Triple] = field(default_factory=list)
+    boolean: bool | None = None
+    truncated: bool = False
+
+
+def _materialise(result, limit: int) -> Answer:
+    if isinstance(result, ox.QueryBoolean):
+        return Answer("ask", boolean=bool(result))
+    if isinstance(result, ox.QuerySolutions):
+        answer = Answer("select", variables=[v.value for v in result.variables])
+        target = answer.rows
+    else:
+        answer = Answer("graph")
+        target = answer.triples
+    for item in result:
+        if len(target) == limit:
+            answer.truncated = True
+            break
+        target.append(item)
+    return answer
+
+
+def run(store: ox.Store, query: str, *, timeout: float, limit: int, **options) -> Answer:
+    """Check, execute and materialise a query within `timeout` seconds.
+
+    Raises Refused, SyntaxError (with the parser's message) or Timeout.
+    """
+    check(query)
+    outcome: dict[str, object] = {}
+
+    def work() -> None:
+        try:
+            outcome["answer"] = _materialise(store.query(query, **options), limit)
+        except BaseException as err:  # handed to the waiting request thread
+            outcome["error"] = err
+
+    worker = threading.Thread(target=work, name="sparql-query", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        raise Timeout(f"the query was cancelled after {timeout:g} s (the endpoint's limit); "
+                      "narrow it (more specific patterns, LIMIT) or use the dumps for whole-corpus work")
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return outcome["answer"]  # type: ignore[return-value]

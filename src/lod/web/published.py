@@ -1,0 +1,80 @@
+"""The release being served: its store (opened read-only in each worker) and what it says about itself.
+
+`var/current` is re-read on every request (one readlink); when a build publishes a new release,
+each worker switches to it at its next request, and a failed build leaves the old one served.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+
+import pyoxigraph as ox
+
+
+class NoRelease(RuntimeError):
+    """Nothing has been published yet under the configured var/ folder."""
+
+
+@dataclass
+class Release:
+    """One published release; everything derived from it is cached here and dropped with it."""
+
+    path: Path
+    base: str
+    cache: dict = field(default_factory=dict)
+
+    @cached_property
+    def store(self) -> ox.Store:
+        return ox.Store.read_only(str(self.path / "store"))
+
+    @cached_property
+    def info(self) -> dict:
+        return json.loads((self.path / "build.json").read_text(encoding="utf-8"))
+
+    @property
+    def id(self) -> str:
+        return self.path.name
+
+    @cached_property
+    def modified(self) -> datetime:
+        return datetime.fromisoformat(self.info["finished"])
+
+    @cached_property
+    def manifest(self) -> dict:
+        return json.loads((self.path / "dumps" / "manifest.json").read_text(encoding="utf-8"))
+
+    def etag(self, *parts: object) -> str:
+        """A strong validator for one representation: the release id plus what selects it."""
+        return "-".join([self.id, *map(str, parts)])
+
+    def cached(self, key: str, make):
+        """Per-release memo (browse lists, search index): computed once per worker and release."""
+        if key not in self.cache:
+            self.cache[key] = make()
+        return self.cache[key]
+
+
+class Published:
+    """Follows the `current` link under var/ and hands out the release it points at."""
+
+    def __init__(self, var: Path, base: str):
+        self.link = var / "current"
+        self.base = base
+        self._lock = threading.Lock()
+        self._release: Release | None = None
+
+    def current(self) -> Release:
+        try:
+            target = (self.link.parent / os.readlink(self.link)).resolve()
+        except OSError as err:
+            raise NoRelease(f"nothing is published at {self.link}; run `lod build` first") from err
+        with self._lock:
+            if self._release is None or self._release.path != target:
+                self._release = Release(target, self.base)
+            return self._release

@@ -1,0 +1,274 @@
+"""Dereferencing: every IRI the build mints answers here, in the form the client negotiates.
+
+Entities (`id/…`, things rather than documents) follow W3C "Cool URIs" with 303 See Other: the IRI
+redirects to its HTML page (`/page/…`) or its data document (`/data/…`, content-negotiated, with
+explicit `/data/….ttl` etc.). Documents themselves — the ontology, the shapes, the named graphs,
+the VoID description — are answered directly with `Vary: Accept`. docs/decisions.md says why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pyoxigraph as ox
+from cachetools import LRUCache
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request
+
+from lod.vocab import prefixes
+from lod.web.describe import describe
+from lod.web.formats import GRAPH, HTML, RESOURCE, Format, by_name, negotiate
+from lod.web.published import Release
+
+bp = Blueprint("resources", __name__)
+EXTENSIONS = {f.name: f for f in GRAPH}
+
+
+# -- helpers shared by the other blueprints ------------------------------------------------------
+
+def release() -> Release:
+    return current_app.extensions["lod.published"].current()
+
+
+def base() -> str:
+    return current_app.config["LOD"].dataset.base_iri
+
+
+def server():
+    return current_app.config["LOD"].server
+
+
+def choose(offers: list[Format]) -> Format:
+    """?format= if given, else the Accept header."""
+    name = request.args.get("format")
+    return by_name(offers, name) if name else negotiate(offers, request.accept_mimetypes)
+
+
+def conditional(etag: str, rel: Release, make: Callable[[], Response], *, negotiated: bool) -> Response:
+    """Answer 304 when the client holds this representation, else build it; set validators and caching."""
+    if etag in request.if_none_match or (not request.if_none_match and request.if_modified_since
+                                         and request.if_modified_since >= rel.modified.replace(microsecond=0)):
+        response = Response(status=304)
+    else:
+        response = make()
+    response.set_etag(etag)
+    response.last_modified = rel.modified
+    response.cache_control.public = True
+    response.cache_control.max_age = server().max_age
+    if negotiated:
+        response.vary.add("Accept")
+    return response
+
+
+def serialize(triples, fmt: Format) -> bytes:
+    return ox.serialize(triples, format=fmt.rdf, prefixes=prefixes(base()) if fmt.name == "ttl" else None)
+
+
+def json_ld_script(triples) -> str:
+    """JSON-LD for a <script> element: '<' escaped so data can never close the element."""
+    text = ox.serialize(triples, format=ox.RdfFormat.JSON_LD).decode()
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def alternates(path: str) -> list[dict]:
+    """The explicit per-format URLs of one document (HTML page first)."""
+    return [{"name": f.name.upper() if f is not HTML else "HTML", "media_type": f.media_type,
+             "href": f"{path}.{f.name}" if f is not HTML else path} for f in RESOURCE]
+
+
+def link_header(alts: list[dict]) -> str:
+    return ", ".join(f'<{a["href"]}>; rel="alternate"; type="{a["media_type"]}"' for a in alts)
+
+
+def page_number() -> int:
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or int(raw) < 1:
+        abort(400, f"parameter page must be a positive integer, got {raw!r}")
+    return int(raw)
+
+
+# -- one representation of one description --------------------------------------------------------
+
+_responses: LRUCache | None = None
+
+
+def _cache() -> LRUCache:
+    """Rendered representations, per worker: a release never changes, so neither do they."""
+    global _responses
+    if _responses is None:
+        _responses = LRUCache(maxsize=server().cache_entries)
+    return _responses
+
+
+Rendered = tuple[bytes | str, int, bool]   # body, status, whether a next page exists
+
+
+def represent(key: str, fmt: Format, doc_path: str, render: Callable[[Format, int], Rendered], *,
+              negotiated: bool) -> Response:
+    """One representation of one document, with validators, alternates and a per-worker cache."""
+    rel, page = release(), page_number()
+    etag = rel.etag(key, fmt.name, page)
+
+    def make() -> Response:
+        cache_key = (rel.id, key, fmt.name, page)
+        cached = _cache().get(cache_key)
+        if cached is None:
+            cached = _cache()[cache_key] = render(fmt, page)
+        body, status, more = cached
+        response = Response(body, status, content_type=fmt.content_type)
+        links = link_header(alternates(doc_path))
+        if more:
+            links += f', <{request.path}?page={page + 1}>; rel="next"'
+        response.headers["Link"] = links
+        if negotiated:
+            response.headers["Content-Location"] = doc_path if fmt is HTML else f"{doc_path}.{fmt.name}"
+        return response
+
+    return conditional(etag, rel, make, negotiated=negotiated)
+
+
+def description(source: ox.Store, iri: str, doc_path: str) -> Callable[[Format, int], Rendered]:
+    """Render the description of `iri` (see describe.py); 404 in the asked format when nothing is known."""
+    def render(fmt: Format, page: int) -> Rendered:
+        d = describe(source, ox.NamedNode(iri), page=page, size=server().page_size)
+        status = 200 if d.found else 404
+        if fmt is not HTML:
+            return serialize(d.triples(), fmt), status, d.more
+        if not d.found:
+            return render_template("error.html", title="Not found",
+                                   message=f"Nothing is known here about <{iri}>."), 404, False
+        view = current_app.extensions["lod.presenter"].page(d)
+        body = render_template("resource.html", **view, alternates=alternates(doc_path), page=d.page,
+                               more=d.more, page_size=server().page_size, jsonld=json_ld_script(d.own))
+        return body, 200, d.more
+    return render
+
+
+def named_graph(graph: str, html: Callable[[], str]) -> Callable[[Format, int], Rendered]:
+    """Render a whole (small) named graph of the store: the ontology, the shapes."""
+    def render(fmt: Format, page: int) -> Rendered:
+        if fmt is HTML:
+            return html(), 200, False
+        quads = release().store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+        return serialize((q.triple for q in quads), fmt), 200, False
+    return render
+
+
+def _split_format(rest: str) -> tuple[str, Format | None]:
+    stem, dot, ext = rest.rpartition(".")
+    if dot and ext in EXTENSIONS:
+        return stem, EXTENSIONS[ext]
+    if dot and ext == "html":
+        return stem, HTML
+    return rest, None
+
+
+# -- routes -------------------------------------------------------------------------------------------
+
+@bp.get("/id/<path:rest>")
+def entity(rest: str):
+    """303 See Other from the thing to the document describing it (after checking it exists)."""
+    iri = ox.NamedNode(base() + "id/" + rest)
+    store = release().store
+    if next(store.quads_for_pattern(iri, None, None), None) is None and \
+            next(store.quads_for_pattern(None, None, iri), None) is None:
+        return represent(iri.value, choose(RESOURCE), f"/data/id/{rest}",
+                         description(store, iri.value, f"/data/id/{rest}"), negotiated=True)
+    fmt = choose(RESOURCE)
+    target = f"/page/id/{rest}" if fmt is HTML else f"/data/id/{rest}.{fmt.name}"
+    response = redirect(target, code=303)
+    response.vary.add("Accept")
+    response.cache_control.public = True
+    response.cache_control.max_age = server().max_age
+    return response
+
+
+@bp.get("/page/id/<path:rest>")
+def page(rest: str):
+    iri, doc = base() + "id/" + rest, f"/data/id/{rest}"
+    return represent(iri, HTML, doc, description(release().store, iri, doc), negotiated=False)
+
+
+@bp.get("/data/id/<path:rest>")
+def data(rest: str):
+    stem, fmt = _split_format(rest)
+    if fmt is HTML:
+        return redirect(f"/page/id/{stem}", code=301)
+    negotiated = fmt is None
+    fmt = fmt or choose(RESOURCE)
+    if fmt is HTML:
+        return redirect(f"/page/id/{stem}", code=303)
+    iri, doc = base() + "id/" + stem, f"/data/id/{stem}"
+    return represent(iri, fmt, doc, description(release().store, iri, doc), negotiated=negotiated)
+
+
+def _document(rest: str, iri: str, render_for: Callable[[str], Callable[[Format, int], Rendered]]):
+    """A document answered directly at /<rest>[.<ext>] with `Vary: Accept` (no redirect)."""
+    stem, fmt = _split_format(rest)
+    if fmt is None and "." in rest.rsplit("/", 1)[-1]:
+        abort(404, f"/{rest}: no such format; use one of " + ", ".join(f".{f.name}" for f in RESOURCE))
+    negotiated = fmt is None
+    return represent(iri, fmt or choose(RESOURCE), f"/{stem}", render_for(f"/{stem}"), negotiated=negotiated)
+
+
+def _vocab_file(name: str) -> Callable[[], str]:
+    return lambda: (release().path / "vocab" / name).read_text(encoding="utf-8")
+
+
+@bp.get("/ontology", defaults={"ext": ""})
+@bp.get("/ontology.<ext>")
+def ontology(ext: str):
+    """The vocabulary: pyLODE's page for people, the ontology graph for machines."""
+    return _document("ontology" + (f".{ext}" if ext else ""), base() + "ontology",
+                     lambda doc: named_graph(base() + "ontology", _vocab_file("ontology.html")))
+
+
+@bp.get("/ontology/concepts")
+def concepts():
+    return Response(_vocab_file("concepts.html")(), content_type=HTML.content_type)
+
+
+@bp.get("/shapes", defaults={"ext": ""})
+@bp.get("/shapes.<ext>")
+def shapes(ext: str):
+    def html() -> str:
+        return render_template("text.html", title="SHACL shapes",
+                               text=(release().path / "vocab" / "shapes.ttl").read_text(encoding="utf-8"),
+                               alternates=alternates("/shapes"))
+    return _document("shapes" + (f".{ext}" if ext else ""), base() + "shapes",
+                     lambda doc: named_graph(base() + "shapes", html))
+
+
+def void_store() -> ox.Store:
+    """The release's VoID description (void.ttl) in a small in-memory store, loaded once."""
+    rel = release()
+
+    def load() -> ox.Store:
+        store = ox.Store()
+        store.load(path=str(rel.path / "void.ttl"), format=ox.RdfFormat.TURTLE)
+        return store
+    return rel.cached("void", load)
+
+
+@bp.get("/graph/<path:rest>")
+def graph(rest: str):
+    """A named graph's IRI: its VoID description (size, dumps); the content is in the dumps."""
+    stem, _ = _split_format(rest)
+    iri = f"{base()}graph/{stem}"
+    return _document(f"graph/{rest}", iri, lambda doc: description(void_store(), iri, doc))
+
+
+@bp.get("/.well-known/void", defaults={"ext": ""})
+@bp.get("/.well-known/void.<ext>")
+def void(ext: str):
+    """The dataset's VoID description (statistics computed by the build from the store)."""
+    iri = f"{base()}.well-known/void#dataset"
+
+    def whole(doc: str) -> Callable[[Format, int], Rendered]:
+        describe_html = description(void_store(), iri, doc)
+
+        def render(fmt: Format, page: int) -> Rendered:
+            if fmt is HTML:
+                return describe_html(fmt, page)
+            return serialize((q.triple for q in void_store().quads_for_pattern(None, None, None)), fmt), 200, False
+        return render
+    return _document(".well-known/void" + (f".{ext}" if ext else ""), iri, whole)

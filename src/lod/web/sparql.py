@@ -1,0 +1,148 @@
+"""The SPARQL 1.1 Protocol endpoint at /sparql, its service description and its query editor."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, abort, current_app, render_template, request
+
+from lod.web import guard
+from lod.web.formats import HTML, SPARQL_GRAPH, SPARQL_RESULTS, Format, by_name, negotiate
+from lod.web.resources import base, release, serialize, server
+
+bp = Blueprint("sparql", __name__)
+TRUNCATED_HEADER = "SPARQL-Results-Truncated"
+EXAMPLES = Path(__file__).parent.parent / "queries" / "examples"
+SERVICE_DESCRIPTION = Path(__file__).parent / "service.ttl"
+FORMS = {"application/x-www-form-urlencoded", "multipart/form-data"}
+
+
+def _single(values: list[str], name: str) -> str | None:
+    if len(values) > 1:
+        abort(400, f"parameter {name} was given {len(values)} times; give it once")
+    return values[0] if values else None
+
+
+def _request_query() -> str | None:
+    """The query of a GET or POST request per the SPARQL 1.1 Protocol (updates refused)."""
+    if request.method == "GET":
+        if "update" in request.args:
+            abort(403, "this endpoint is read-only: SPARQL Update is not accepted")
+        return _single(request.args.getlist("query"), "query")
+    mime = request.mimetype
+    if mime == "application/sparql-update" or (mime in FORMS and "update" in request.form):
+        abort(403, "this endpoint is read-only: SPARQL Update is not accepted")
+    if mime == "application/sparql-query":
+        return request.get_data(as_text=True)
+    if mime in FORMS:
+        return _single(request.form.getlist("query"), "query")
+    abort(415, f"POST a query as application/sparql-query or form-encoded (query=…), not {mime or 'no type'}")
+
+
+def _graphs(name: str) -> list[ox.NamedNode] | None:
+    values = request.values.getlist(name)
+    try:
+        return [ox.NamedNode(v) for v in values] or None
+    except ValueError as err:
+        abort(400, f"parameter {name}: not an absolute IRI ({err})")
+
+
+def _format(answer: guard.Answer) -> Format:
+    offers = SPARQL_GRAPH if answer.kind == "graph" else SPARQL_RESULTS
+    name = request.values.get("format")
+    return by_name(offers, name) if name else negotiate(offers, request.accept_mimetypes)
+
+
+def _body(answer: guard.Answer, fmt: Format) -> bytes:
+    if answer.kind == "graph":
+        if fmt.rdf.supports_datasets:
+            return ox.serialize((ox.Quad(t.subject, t.predicate, t.object) for t in answer.triples), format=fmt.rdf)
+        return serialize(answer.triples, fmt)
+    if answer.kind == "ask":
+        result = ox.parse_query_results(b"true" if answer.boolean else b"false", ox.QueryResultsFormat.TSV)
+    else:
+        # Rows were materialised (for the cap), so re-read them as a result set for pyoxigraph's
+        # writers: SPARQL TSV cells are exactly the terms' N-Triples forms.
+        lines = ["\t".join(f"?{v}" for v in answer.variables)]
+        lines += ["\t".join("" if row[v] is None else str(row[v]) for v in answer.variables)
+                  for row in answer.rows]
+        result = ox.parse_query_results(("\n".join(lines) + "\n").encode(), ox.QueryResultsFormat.TSV)
+    return result.serialize(format=fmt.results)
+
+
+@bp.route("/sparql", methods=["GET", "POST"])
+def endpoint():
+    query = _request_query()
+    if query is None:
+        return _service_description()
+    if not query.strip():
+        abort(400, "parameter query is empty")
+    config = server()
+    default, named = _graphs("default-graph-uri"), _graphs("named-graph-uri")
+    # Relative IRIs resolve against the dataset base, so `PREFIX lod: <ontology#>` works anywhere.
+    options: dict = {"base_iri": base()}
+    options.update({"default_graph": default} if default else {"use_default_graph_as_union": True})
+    if named:
+        options["named_graphs"] = named
+    try:
+        answer = guard.run(release().store, query, timeout=config.query_timeout,
+                           limit=config.result_limit, **options)
+    except guard.Refused as err:
+        abort(403, str(err))
+    except SyntaxError as err:
+        abort(400, f"malformed query: {err}")
+    except guard.Timeout as err:
+        return _timed_out(str(err))
+    fmt = _format(answer)
+    if fmt is HTML:
+        body = _results_page(query, answer)
+    else:
+        body = _body(answer, fmt)
+    response = Response(body, content_type=fmt.content_type)
+    response.vary.add("Accept")
+    response.headers["SPARQL-Result-Limit"] = str(config.result_limit)
+    if answer.truncated:
+        response.headers[TRUNCATED_HEADER] = f"true; only the first {config.result_limit} are included"
+    return response
+
+
+def _timed_out(message: str) -> Response:
+    response = Response(f"503 Service Unavailable: {message}\n", 503, content_type="text/plain; charset=utf-8")
+    if current_app.config["LOD_KILL_ON_TIMEOUT"]:
+        # The abandoned query keeps running inside Oxigraph; only ending the process stops it.
+        response.call_on_close(lambda: os._exit(3))
+    return response
+
+
+def examples() -> list[dict]:
+    """The editor's example queries: one .rq file each, titled by its first comment line."""
+    out = []
+    for path in sorted(EXAMPLES.glob("*.rq")):
+        text = path.read_text(encoding="utf-8")
+        out.append({"id": path.stem, "title": text.splitlines()[0].lstrip("# ").strip(), "query": text})
+    return out
+
+
+def _results_page(query: str, answer: guard.Answer | None) -> str:
+    presenter = current_app.extensions["lod.presenter"]
+    return render_template("sparql.html", title="SPARQL", query=query, answer=answer, examples=examples(),
+                           limit=server().result_limit, href=presenter.href, compact=presenter.compact,
+                           endpoint=f"{base()}sparql")
+
+
+def _service_description() -> Response:
+    """GET /sparql without a query: the editor for browsers, the Service Description for machines."""
+    fmt = negotiate([HTML, *SPARQL_GRAPH[:4]], request.accept_mimetypes) if "format" not in request.args \
+        else by_name([HTML, *SPARQL_GRAPH[:4]], request.args["format"])
+    if fmt is HTML:
+        example = request.args.get("example")
+        chosen = next((e["query"] for e in examples() if e["id"] == example), examples()[0]["query"])
+        body = _results_page(chosen, None)
+    else:
+        graph = ox.parse(path=str(SERVICE_DESCRIPTION), format=ox.RdfFormat.TURTLE, base_iri=f"{base()}sparql")
+        body = serialize(graph, fmt)
+    response = Response(body, content_type=fmt.content_type)
+    response.vary.add("Accept")
+    return response

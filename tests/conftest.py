@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import shutil
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+import requests
 
 from lod.build import Pipeline
 from lod.config import Config, load
@@ -64,3 +69,50 @@ def select(store: ox.Store, query: str) -> list[dict[str, str]]:
     solutions = store.query(query, use_default_graph_as_union=True)
     names = [v.value for v in solutions.variables]
     return [{n: s[n].value for n in names if s[n] is not None} for s in solutions]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server(built_edition, tmp_path_factory: pytest.TempPathFactory):
+    """`lod serve` (gunicorn, 2 sync workers) over the built edition on a free port: its root URL.
+
+    The dataset's base IRI (http://localhost:8080/) deliberately differs from the served address,
+    as in any local run; a short query timeout and a small row cap make the guards testable.
+    """
+    config, _, _ = built_edition
+    path = config.root / "serve.toml"
+    path.write_text((config.root / "lod.toml").read_text() + SERVER_SETTINGS, encoding="utf-8")
+    port = free_port()
+    log = tmp_path_factory.mktemp("server") / "server.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "lod.cli", "--config", str(path), "serve",
+                                 "--port", str(port)], stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if requests.get(url + "/", timeout=2).status_code == 200:
+                break
+        except requests.ConnectionError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError(f"the server did not start:\n{log.read_text()}")
+        time.sleep(0.2)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=15)
+
+
+SERVER_SETTINGS = """
+[server]
+workers = 2
+query_timeout = 2.0
+result_limit = 500
+page_size = 20
+"""

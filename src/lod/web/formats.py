@@ -19,6 +19,7 @@ class Format:
     accepts: tuple[str, ...]    # media types that select it (first = media_type)
     rdf: ox.RdfFormat | None = None
     results: ox.QueryResultsFormat | None = None
+    aliases: tuple[str, ...] = ()   # other ?format= values clients send (SPARQLWrapper: turtle, json-ld…)
 
     @property
     def content_type(self) -> str:
@@ -30,14 +31,18 @@ HTML = Format("html", "text/html", ("text/html", "application/xhtml+xml"))
 
 # Graph formats for resource descriptions (the first is the default for RDF clients).
 GRAPH = [
-    Format("ttl", "text/turtle", ("text/turtle", "application/x-turtle"), rdf=ox.RdfFormat.TURTLE),
-    Format("nt", "application/n-triples", ("application/n-triples",), rdf=ox.RdfFormat.N_TRIPLES),
-    Format("jsonld", "application/ld+json", ("application/ld+json",), rdf=ox.RdfFormat.JSON_LD),
-    Format("rdf", "application/rdf+xml", ("application/rdf+xml",), rdf=ox.RdfFormat.RDF_XML),
+    Format("ttl", "text/turtle", ("text/turtle", "application/x-turtle", "text/n3"), rdf=ox.RdfFormat.TURTLE,
+           aliases=("turtle", "n3")),
+    Format("nt", "application/n-triples", ("application/n-triples",), rdf=ox.RdfFormat.N_TRIPLES,
+           aliases=("ntriples", "n-triples")),
+    Format("jsonld", "application/ld+json", ("application/ld+json",), rdf=ox.RdfFormat.JSON_LD,
+           aliases=("json-ld",)),
+    Format("rdf", "application/rdf+xml", ("application/rdf+xml",), rdf=ox.RdfFormat.RDF_XML,
+           aliases=("xml", "rdfxml", "rdf+xml")),
 ]
 # CONSTRUCT/DESCRIBE answers may also be asked for in dataset formats (their default graph).
 DATASET = [
-    Format("nq", "application/n-quads", ("application/n-quads",), rdf=ox.RdfFormat.N_QUADS),
+    Format("nq", "application/n-quads", ("application/n-quads",), rdf=ox.RdfFormat.N_QUADS, aliases=("nquads",)),
     Format("trig", "application/trig", ("application/trig",), rdf=ox.RdfFormat.TRIG),
 ]
 RESULTS = [
@@ -61,7 +66,7 @@ class NotAcceptable(ValueError):
 def by_name(offers: list[Format], name: str) -> Format:
     """The offer a `?format=` value (short name or media type) selects."""
     for f in offers:
-        if name == f.name or name in f.accepts:
+        if name == f.name or name in f.accepts or name in f.aliases:
             return f
     raise NotAcceptable(f"format={name!r} is not offered here; use one of: "
                         + ", ".join(f.name for f in offers))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from lod.web.formats import HTML, SPARQL_GRAPH, SPARQL_RESULTS, Format, by_name,
 from lod.web.resources import base, release, serialize, server
 
 bp = Blueprint("sparql", __name__)
+log = logging.getLogger(__name__)
 TRUNCATED_HEADER = "SPARQL-Results-Truncated"
 EXAMPLES = Path(__file__).parent.parent / "queries" / "examples"
 SERVICE_DESCRIPTION = Path(__file__).parent / "service.ttl"
@@ -112,8 +114,15 @@ def _timed_out(message: str) -> Response:
     response = Response(f"503 Service Unavailable: {message}\n", 503, content_type="text/plain; charset=utf-8")
     if current_app.config["LOD_KILL_ON_TIMEOUT"]:
         # The abandoned query keeps running inside Oxigraph; only ending the process stops it.
-        response.call_on_close(lambda: os._exit(3))
+        # Exit status 0: gunicorn replaces the worker (3 and 4 would make it halt the server).
+        response.call_on_close(_end_worker)
     return response
+
+
+def _end_worker() -> None:
+    log.warning("worker %d exits to stop a cancelled query; gunicorn starts a new one", os.getpid())
+    logging.shutdown()
+    os._exit(0)
 
 
 def examples() -> list[dict]:

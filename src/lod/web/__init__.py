@@ -34,7 +34,7 @@ def create_app(config: Config, *, kill_on_timeout: bool = False) -> Flask:
     app.config.update(LOD=config, LOD_KILL_ON_TIMEOUT=kill_on_timeout, JSON_SORT_KEYS=False)
     app.extensions["lod.published"] = Published(config.path("var"), config.dataset.base_iri)
     app.extensions["lod.presenter"] = Presenter(config.dataset.base_iri)
-    CORS(app, expose_headers=EXPOSED, max_age=86400)
+    CORS(app, expose_headers=EXPOSED, max_age=86400, send_wildcard=True)  # public, read-only data
     for bp in (resources.bp, pages.bp, sparql.bp, dumps.bp):
         app.register_blueprint(bp)
     app.context_processor(_site)

@@ -25,8 +25,9 @@ def download(name: str):
     if not (folder / name).is_file():
         abort(404, f"no dump named {name!r}; see /dumps/")
     response = send_from_directory(folder, name, conditional=True, max_age=3600)
-    if name.endswith(".gz"):  # served as the compressed file it is, not re-encoded
+    if name.endswith(".gz"):  # the file itself is the download: no Content-Encoding for clients to undo
         response.headers["Content-Type"] = "application/gzip"
+        response.headers.pop("Content-Encoding", None)
     return response
 
 

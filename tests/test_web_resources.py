@@ -1,0 +1,207 @@
+"""Dereferencing, pages, dumps and dataset description over a real socket (lod serve, gunicorn)."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import re
+
+import pyoxigraph as ox
+import pytest
+import requests
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDFS, VOID
+
+from conftest import BASE, select
+from lod.web import create_app
+
+ENTITIES = ["document/5", "person/bukharin", "organisation/politburo", "place/sochi",
+            "archive/rtskhidni/f558/op1/d5388", "office/bukharin-politburo-member", "citation/d5-n2-1",
+            "document/5/date"]
+RDF = [("text/turtle", "turtle", "ttl"), ("application/n-triples", "nt", "nt"),
+       ("application/ld+json", "json-ld", "jsonld"), ("application/rdf+xml", "xml", "rdf")]
+
+
+def get(server: str, path: str, accept: str = "text/html", **kwargs) -> requests.Response:
+    return requests.get(server + path, headers={"Accept": accept, **kwargs.pop("headers", {})},
+                        allow_redirects=False, timeout=10, **kwargs)
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", re.sub(r"<script.*?</script>", "", html, flags=re.S)))
+
+
+@pytest.mark.parametrize("entity", ENTITIES)
+@pytest.mark.parametrize("accept,parse_as,ext", RDF)
+def test_entities_303_to_their_data_in_every_format(server, entity, accept, parse_as, ext):
+    r = get(server, f"/id/{entity}", accept)
+    assert r.status_code == 303 and r.headers["Location"].endswith(f"/data/id/{entity}.{ext}")
+    assert "Accept" in r.headers["Vary"]
+    doc = requests.get(server + r.headers["Location"], timeout=10)
+    assert doc.status_code == 200 and doc.headers["Content-Type"].startswith(accept)
+    g = Graph().parse(data=doc.text, format=parse_as)
+    iri = URIRef(f"{BASE}id/{entity}")       # the dataset's IRIs, whatever host serves them
+    assert (iri, None, None) in g
+    assert 'rel="alternate"' in doc.headers["Link"]
+
+
+@pytest.mark.parametrize("entity", ENTITIES)
+def test_entities_303_to_their_page_for_browsers(server, entity):
+    r = get(server, f"/id/{entity}", "text/html,application/xhtml+xml,*/*;q=0.8")
+    assert r.status_code == 303 and r.headers["Location"].endswith(f"/page/id/{entity}")
+    page = requests.get(server + r.headers["Location"], timeout=10)
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert f"{BASE}id/{entity}" in page.text
+    assert '<script type="application/ld+json">' in page.text
+
+
+def test_data_document_negotiates_directly(server):
+    r = get(server, "/data/id/person/bukharin", "application/n-triples")
+    assert r.status_code == 200 and r.headers["Content-Location"] == "/data/id/person/bukharin.nt"
+    assert "Accept" in r.headers["Vary"]
+    assert get(server, "/data/id/person/bukharin", "image/png").status_code == 406
+
+
+def test_description_has_owned_nodes_labels_and_incoming_links(server):
+    g = Graph().parse(data=get(server, "/data/id/document/5.ttl", "*/*").text, format="turtle")
+    doc, date = URIRef(f"{BASE}id/document/5"), URIRef(f"{BASE}id/document/5/date")
+    assert (date, None, None) in g                                                     # owned node
+    assert (URIRef(f"{BASE}id/person/stalin"), RDFS.label, None) in g                  # linked label
+    person = Graph().parse(data=get(server, "/data/id/person/bukharin.ttl", "*/*").text, format="turtle")
+    letter = URIRef(f"{BASE}id/document/10")
+    assert (letter, URIRef("https://schema.org/mentions"), URIRef(f"{BASE}id/person/bukharin")) in person
+
+
+def test_incoming_links_are_paged(server, built_edition):
+    _, _, store = built_edition
+    unit = f"{BASE}id/archive/rtskhidni/f558/op1/d5388"
+    total = len(select(store, f"SELECT DISTINCT ?d WHERE {{ ?d <https://schema.org/isPartOf> <{unit}> }}"))
+    assert total > 20
+    first = get(server, "/page/id/archive/rtskhidni/f558/op1/d5388")
+    assert f"({total})" in first.text and 'rel="next"' in first.headers["Link"]
+    second = get(server, "/page/id/archive/rtskhidni/f558/op1/d5388?page=2")
+    assert second.status_code == 200 and 'rel="prev"' in second.text
+    assert get(server, "/page/id/document/5?page=zero").status_code == 400
+
+
+@pytest.mark.parametrize("accept,expected", [("text/html", "text/html"), ("text/turtle", "text/turtle"),
+                                             ("application/ld+json", "application/ld+json")])
+def test_unknown_iris_get_404_in_the_negotiated_form(server, accept, expected):
+    r = get(server, "/id/person/nobody-at-all", accept)
+    assert r.status_code == 404 and r.headers["Content-Type"].startswith(expected)
+    assert get(server, "/no/such/path").status_code == 404
+
+
+def test_etag_and_last_modified_give_304(server):
+    first = get(server, "/data/id/document/5.ttl", "*/*")
+    etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
+    assert "max-age" in first.headers["Cache-Control"]
+    assert get(server, "/data/id/document/5.ttl", "*/*", headers={"If-None-Match": etag}).status_code == 304
+    assert get(server, "/data/id/document/5.ttl", "*/*",
+               headers={"If-Modified-Since": modified}).status_code == 304
+    other = get(server, "/data/id/document/6.ttl", "*/*", headers={"If-None-Match": etag})
+    assert other.status_code == 200
+
+
+def test_document_page_shows_what_a_historian_needs(server):
+    page = text_of(get(server, "/page/id/document/5").text)
+    for fact in ["Letter 5 (July 1925)", "July 1925", "1925-07-01", "1925-07-31", "Stalin, J. V.",
+                 "Molotov, V. M.", "RTsKhIDNI f. 558, op. 1, d. 5388", "RTsKhIDNI f. 558, op. 1 ›",
+                 "Izvestiia TsK 1990, no. 9", "Dzerzhinsky, F. Ye.", "Note 2 to document 5",
+                 "RTsKhIDNI f. 558, op. 1, d. 5272"]:
+        assert fact in page, fact
+
+
+def test_person_organisation_and_unit_pages(server):
+    person = text_of(get(server, "/page/id/person/bukharin").text)
+    for fact in ["Bukharin, N. I.", "Бухарин Николай Иванович", "1888", "1938", "Offices held",
+                 "1924-01-01 – 1929-12-31 · Politburo · member", "Documents naming this (26)"]:
+        assert fact in person, fact
+    body = text_of(get(server, "/page/id/organisation/politburo").text)
+    assert "Office holders" in body and "Bukharin, N. I." in body and "Central Committee ›" in body
+    place = text_of(get(server, "/page/id/place/sochi").text)
+    assert "Documents written here" in place
+
+
+def test_browse_lists_and_search(server):
+    docs = text_of(get(server, "/browse/documents").text)
+    assert "1925" in docs and "Letter 1 (12 July 1925)" in docs
+    persons = get(server, "/browse/persons").text
+    assert persons.count('href="/id/person/') >= 260
+    assert "Politburo" in text_of(get(server, "/browse/organisations").text)
+    assert "RTsKhIDNI f. 558, op. 1, d. 5388" in text_of(get(server, "/browse/archives").text)
+    for q in ["bukharin", "Бухарин", "Nikolai"]:
+        assert 'href="/id/person/bukharin"' in get(server, "/search", params={"q": q}).text, q
+    echoed = get(server, "/search", params={"q": "<script>alert(1)</script>"}).text
+    assert "<script>alert" not in echoed and "&lt;script&gt;alert" in echoed
+
+
+def test_vocabulary_shapes_and_graphs_resolve(server):
+    onto = get(server, "/ontology", "text/turtle")
+    assert onto.status_code == 200 and "Accept" in onto.headers["Vary"]
+    g = Graph().parse(data=onto.text, format="turtle")
+    assert (URIRef(f"{BASE}ontology#editionNumber"), None, None) in g
+    assert "editionNumber" in get(server, "/ontology").text
+    assert get(server, "/shapes.ttl", "*/*").status_code == 200
+    graph = Graph().parse(data=get(server, "/graph/documents", "text/turtle").text, format="turtle")
+    assert (URIRef(f"{BASE}graph/documents"), VOID.triples, None) in graph
+
+
+def test_void_statistics_match_the_data(server, built_edition):
+    _, _, store = built_edition
+    void = Graph().parse(data=get(server, "/.well-known/void", "text/turtle").text, format="turtle")
+    ds = URIRef(f"{BASE}.well-known/void#dataset")
+    assert int(void.value(ds, VOID.triples)) == len(store)
+    assert void.value(ds, VOID.sparqlEndpoint) == URIRef(f"{BASE}sparql")
+    messages = [p for p in void.objects(ds, VOID.classPartition)
+                if void.value(p, VOID["class"]) == URIRef("https://schema.org/Message")]
+    assert int(void.value(messages[0], VOID.entities)) == 86
+    dumps = {str(o).rsplit("/", 1)[-1] for o in void.objects(ds, VOID.dataDump)}
+    assert "stalin-molotov.nq.gz" in dumps
+    assert (ds, VOID.vocabulary, URIRef("https://schema.org/")) in void
+
+
+def test_dumps_listing_and_files(server):
+    listing = get(server, "/dumps/").text
+    manifest = json.loads(requests.get(server + "/dumps/manifest.json", timeout=10).text)
+    for dump in manifest:
+        assert dump["file"] in listing and dump["sha256"] in listing
+    nq = requests.get(server + "/dumps/stalin-molotov.nq.gz", timeout=10)
+    assert hashlib.sha256(nq.content).hexdigest() == manifest[0]["sha256"]
+    assert gzip.decompress(nq.content).startswith(b"<")
+    assert requests.get(server + "/dumps/nothing.gz", timeout=10).status_code == 404
+
+
+def test_sitemap_and_robots(server):
+    index = get(server, "/sitemap.xml").text
+    assert "/sitemap-0.xml" in index
+    pages = get(server, "/sitemap-0.xml").text
+    assert "/page/id/document/1</loc>" in pages and "/page/id/person/bukharin</loc>" in pages
+    assert "Sitemap:" in get(server, "/robots.txt").text
+
+
+def test_home_page_has_dataset_jsonld(server):
+    home = get(server, "/").text
+    data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', home, re.S).group(1))
+    assert data["@type"] == "Dataset" and data["distribution"]
+
+
+def test_literals_are_escaped(tmp_path):
+    """A <script> in the data renders as text, in the page and in its embedded JSON-LD."""
+    release = tmp_path / "var" / "releases" / "r1"
+    (release / "dumps").mkdir(parents=True)
+    store = ox.Store(str(release / "store"))
+    evil = "</script><script>alert(1)</script>"
+    s = ox.NamedNode(f"{BASE}id/person/x")
+    store.add(ox.Quad(s, ox.NamedNode(str(RDFS.label)), ox.Literal(evil), ox.NamedNode(f"{BASE}graph/glossary")))
+    store.flush()
+    del store
+    (release / "build.json").write_text(json.dumps({"finished": "2026-01-01T00:00:00+00:00", "coverage": {}}))
+    (release / "dumps" / "manifest.json").write_text("[]")
+    (tmp_path / "var" / "current").symlink_to("releases/r1")
+    from lod.config import Config
+    config = Config(root=tmp_path)
+    page = create_app(config).test_client().get("/page/id/person/x").get_data(as_text=True)
+    assert "<script>alert(1)" not in page and "&lt;/script&gt;&lt;script&gt;alert(1)" in page
+    assert Literal(evil)  # the label is really in the data

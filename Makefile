@@ -5,7 +5,7 @@ VENV   := .venv
 MAPPER := .venv-mapper
 LOD    := $(VENV)/bin/lod
 
-.PHONY: install build serve test bench clean
+.PHONY: install build serve test bench bench-serve clean
 
 install: $(VENV)/.installed $(MAPPER)/.installed
 
@@ -35,6 +35,16 @@ test: install
 
 bench: install
 	$(VENV)/bin/python bench/build_phases.py
+
+# Serving benchmark: wrk (Debian) and rdflib-endpoint (its own environment) as the baseline.
+bench-serve: install .venv-bench/.installed
+	command -v wrk >/dev/null || (sudo -n true 2>/dev/null && sudo apt-get install -y wrk || apt-get install -y wrk)
+	$(VENV)/bin/python bench/serving.py
+
+.venv-bench/.installed: bench/requirements.txt
+	$(PYTHON) -m venv .venv-bench
+	.venv-bench/bin/pip install --quiet -r bench/requirements.txt
+	touch $@
 
 clean:
 	rm -rf var bench/out

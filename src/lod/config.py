@@ -52,6 +52,7 @@ class Server:
     page_size: int = 100           # incoming links shown per relation on a resource, per page
     max_age: int = 300             # Cache-Control max-age (seconds) for pages and data
     cache_entries: int = 5000      # rendered representations kept per worker (a release never changes)
+    access_log: bool = True        # one line per request on stdout (costs throughput; see docs/performance.md)
 
 
 @dataclass(frozen=True)

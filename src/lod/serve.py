@@ -31,7 +31,7 @@ class Server(BaseApplication):
             "worker_class": "sync",
             "timeout": int(server.query_timeout) + BACKSTOP_SECONDS,
             "graceful_timeout": 5,
-            "accesslog": "-",
+            "accesslog": "-" if server.access_log else None,
             "access_log_format": '%(h)s "%(r)s" %(s)s %(b)s %(M)sms',
             "preload_app": False,
         }

@@ -67,14 +67,16 @@ class Published:
         self.link = var / "current"
         self.base = base
         self._lock = threading.Lock()
+        self._target: str | None = None
         self._release: Release | None = None
 
     def current(self) -> Release:
         try:
-            target = (self.link.parent / os.readlink(self.link)).resolve()
+            target = os.readlink(self.link)   # one system call per request
         except OSError as err:
             raise NoRelease(f"nothing is published at {self.link}; run `lod build` first") from err
         with self._lock:
-            if self._release is None or self._release.path != target:
-                self._release = Release(target, self.base)
+            if self._release is None or self._target != target:
+                self._release = Release((self.link.parent / target).resolve(), self.base)
+                self._target = target
             return self._release

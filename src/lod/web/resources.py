@@ -91,12 +91,21 @@ def page_number() -> int:
 _responses: LRUCache | None = None
 
 
-def _cache() -> LRUCache:
-    """Rendered representations, per worker: a release never changes, so neither do they."""
+def _cache() -> LRUCache | dict:
+    """Rendered representations, per worker: a release never changes, so neither do they.
+
+    `cache_entries = 0` turns it off (every request renders; what the benchmark's cold run measures).
+    """
     global _responses
     if _responses is None:
-        _responses = LRUCache(maxsize=server().cache_entries)
+        size = server().cache_entries
+        _responses = LRUCache(maxsize=size) if size else _NoCache()
     return _responses
+
+
+class _NoCache(dict):
+    def __setitem__(self, key, value) -> None:
+        pass
 
 
 Rendered = tuple[bytes | str, int, bool]   # body, status, whether a next page exists
@@ -112,7 +121,8 @@ def represent(key: str, fmt: Format, doc_path: str, render: Callable[[Format, in
         cache_key = (rel.id, key, fmt.name, page)
         cached = _cache().get(cache_key)
         if cached is None:
-            cached = _cache()[cache_key] = render(fmt, page)
+            cached = render(fmt, page)
+            _cache()[cache_key] = cached
         body, status, more = cached
         response = Response(body, status, content_type=fmt.content_type)
         links = link_header(alternates(doc_path))

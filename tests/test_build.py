@@ -160,8 +160,7 @@ def test_citations_resolve_to_files_and_notes(built_edition):
             <{ID}{owner}> lod:hasNote ?note }}""")
         assert len(rows) == 1, c
         assert rows[0]["delo"] == f"{ID}archive/{c['archive']}/f{c['fond']}/op{c['opis']}/d{c['delo']}"
-        assert rows[0]["text"].startswith(
-            f"{abbreviations[c['archive']]} f. {c['fond']}, op. {c['opis']}, d. {c['delo']}")
+        assert rows[0]["text"].startswith(f"{abbreviations[c['archive']]} {c['fond']}/{c['opis']}/{c['delo']}")
 
 
 def test_one_named_graph_per_source_and_a_meta_graph(built_edition):

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import re
-from pathlib import Path
+import shutil
+import subprocess
+import sys
 
 import pytest
 
@@ -12,6 +15,7 @@ from conftest import REPO
 from lod import normalise
 
 EDITION = REPO.parent / "shared" / "sources" / "edition.md"
+CHECKER = REPO.parent / "shared" / "tools" / "no_copied_text.py"
 needs_edition = pytest.mark.skipif(not EDITION.is_file(), reason="the edition's text (../shared/sources) is absent")
 
 
@@ -86,3 +90,17 @@ def test_first_publications_as_the_note_on_the_documents_states():
 
 def test_only_letter_83_is_typed():
     assert [d["number"] for d in table("documents") if d["medium"] == "typed"] == ["83"]
+
+
+@needs_edition
+def test_published_data_does_not_repeat_the_editions_wording(built_edition, tmp_path):
+    """What a release publishes (dumps, VoID, vocabulary pages) keeps the facts, not the sentences."""
+    _, result, _ = built_edition
+    for dump in (result.path / "dumps").glob("*.gz"):
+        (tmp_path / dump.name.replace(".nq.gz", ".nt").removesuffix(".gz")).write_bytes(
+            gzip.decompress(dump.read_bytes()))
+    shutil.copytree(result.path / "vocab", tmp_path / "vocab")
+    shutil.copy(result.path / "void.ttl", tmp_path)
+    check = subprocess.run([sys.executable, str(CHECKER), str(tmp_path), "--edition", str(EDITION)],
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout

@@ -16,7 +16,6 @@ import argparse
 import gzip
 import json
 import platform
-import socket
 import subprocess
 import sys
 import time
@@ -28,7 +27,7 @@ import requests
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "bench" / "out" / "serving"
 sys.path.insert(0, str(REPO / "tests"))
-from conftest import BASE, free_port, write_config  # noqa: E402,F401  (shared with the tests)
+from conftest import BASE, free_port, write_config  # noqa: E402  (shared with the tests)
 
 from lod.web.sparql import examples  # noqa: E402
 
@@ -54,8 +53,9 @@ def start(cmd: list[str], url: str, log: Path) -> subprocess.Popen:
 def wrk(url: str, paths: list[str], accept: str, seconds: int) -> dict:
     listing = OUT / "paths.txt"
     listing.write_text("\n".join(paths) + "\n")
-    done = subprocess.run(["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency", "-s", str(REPO / "bench" / "wrk-report.lua"),
-                           url], capture_output=True, text=True,
+    script = REPO / "bench" / "wrk-report.lua"
+    done = subprocess.run(["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency", "-s", str(script), url],
+                          capture_output=True, text=True,
                           env={"PATHS": str(listing), "ACCEPT": accept, "PATH": "/usr/bin:/bin"})
     line = next(x for x in done.stdout.splitlines() if x.startswith("JSON "))
     return json.loads(line[5:])
@@ -109,7 +109,8 @@ def main() -> None:
     proc = start([str(REPO / ".venv-bench" / "bin" / "rdflib-endpoint"), "serve", "--host", "127.0.0.1",
                   "--port", str(port), str(turtle)], f"http://127.0.0.1:{port}/", OUT / "rdflib-endpoint.log")
     try:
-        results.append({"server": "rdflib-endpoint (same data, Turtle dump)", "scenario": "SPARQL mix (6 example queries), JSON",
+        results.append({"server": "rdflib-endpoint (same data, Turtle dump)",
+                        "scenario": "SPARQL mix (6 example queries), JSON",
                         **wrk(f"http://127.0.0.1:{port}", sparql_paths("/", True),
                               "application/sparql-results+json", args.seconds)})
         print(results[-1], flush=True)
@@ -121,7 +122,8 @@ def main() -> None:
                                                   "results": results}, indent=2))
     print("\n| server | scenario | requests/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|---|")
     for r in results:
-        print(f"| {r['server']} | {r['scenario']} | {r['rps']:,.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['errors']} |")
+        print(f"| {r['server']} | {r['scenario']} | {r['rps']:,.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} "
+              f"| {r['errors']} |")
 
 
 if __name__ == "__main__":

@@ -77,7 +77,8 @@ CASES = {
         spoil("document_agents.csv", append("3,sender,stalin,politburo,\n")),
         ["document_agents.csv, row", "exactly one of 'person' and 'organisation'"]),
     "office ending before it starts": (
-        spoil("offices.csv", replace_once("bukharin,member,politburo,1924,1929", "bukharin,member,politburo,1929,1924")),
+        spoil("offices.csv", replace_once("bukharin,member,politburo,1924,1929",
+                                          "bukharin,member,politburo,1929,1924")),
         ["offices.csv, row 2, column 'end'", "before it starts"]),
     "role missing from the ontology (caught by the shapes)": (
         spoil("offices.csv", replace_once("bukharin,member,politburo", "bukharin,tsar,politburo")),

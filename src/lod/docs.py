@@ -44,7 +44,8 @@ def _concepts_page(g: Graph, schemes: list[URIRef]) -> str:
     sections = []
     for scheme in schemes:
         rows = "".join(
-            f'<tr id="{escape(c.split("#")[-1])}"><td><a href="{escape(c)}">{escape(str(g.value(c, SKOS.prefLabel)))}</a></td>'
+            f'<tr id="{escape(c.split("#")[-1])}">'
+            f'<td><a href="{escape(c)}">{escape(str(g.value(c, SKOS.prefLabel)))}</a></td>'
             f"<td>{escape(str(g.value(c, SKOS.definition) or ''))}</td><td><code>{escape(c)}</code></td></tr>"
             for c in sorted(g.subjects(SKOS.inScheme, scheme), key=lambda c: str(g.value(c, SKOS.prefLabel))))
         sections.append(f"<h2>{escape(str(g.value(scheme, SKOS.prefLabel)))}</h2>"

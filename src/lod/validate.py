@@ -15,8 +15,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pyshacl
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.term import Node
 from rdflib.namespace import RDF, RDFS, SH, SKOS
+from rdflib.term import Node
 
 from lod import vocab
 

@@ -35,6 +35,10 @@ def _partition(ds: URIRef, kind: str, iri: str) -> URIRef:
     return URIRef(f"{ds}-{kind}-{hashlib.sha1(iri.encode()).hexdigest()[:10]}")
 
 
+def _integer(value: str) -> Literal:
+    return Literal(int(value), datatype=XSD.integer)
+
+
 def _namespace(iri: str) -> str:
     cut = max(iri.rfind("#"), iri.rfind("/"))
     return iri[: cut + 1]
@@ -45,7 +49,6 @@ def describe(store: ox.Store, base: str, title: str, licence: str, dumps: list[D
     g.bind("void", VOID)
     g.bind("dcterms", DCTERMS)
     ds = dataset_iri(base)
-    integer = lambda v: Literal(int(v), datatype=XSD.integer)  # noqa: E731
     g.add((ds, RDF.type, VOID.Dataset))
     g.add((ds, DCTERMS.title, Literal(title, lang="en")))
     g.add((ds, DCTERMS.license, URIRef(licence)))
@@ -56,11 +59,11 @@ def describe(store: ox.Store, base: str, title: str, licence: str, dumps: list[D
     for dump in dumps:
         g.add((ds, VOID.dataDump, URIRef(f"{base}dumps/{dump.file}")))
     totals = _rows(store, "void-totals")[0]
-    g.add((ds, VOID.triples, integer(totals["triples"])))
-    g.add((ds, VOID.distinctSubjects, integer(totals["subjects"])))
-    g.add((ds, VOID.distinctObjects, integer(totals["objects"])))
+    g.add((ds, VOID.triples, _integer(totals["triples"])))
+    g.add((ds, VOID.distinctSubjects, _integer(totals["subjects"])))
+    g.add((ds, VOID.distinctObjects, _integer(totals["objects"])))
     entities = _rows(store, "void-entities", idspace=f"{base}id/")
-    g.add((ds, VOID.entities, integer(entities[0]["entities"] if entities else 0)))
+    g.add((ds, VOID.entities, _integer(entities[0]["entities"] if entities else 0)))
     for row in _rows(store, "void-examples"):
         g.add((ds, VOID.exampleResource, URIRef(row["example"])))
     vocabularies = set()
@@ -68,13 +71,13 @@ def describe(store: ox.Store, base: str, title: str, licence: str, dumps: list[D
         part = _partition(ds, "class", row["class"])
         g.add((ds, VOID.classPartition, part))
         g.add((part, VOID["class"], URIRef(row["class"])))
-        g.add((part, VOID.entities, integer(row["entities"])))
+        g.add((part, VOID.entities, _integer(row["entities"])))
         vocabularies.add(_namespace(row["class"]))
     for row in _rows(store, "void-properties"):
         part = _partition(ds, "property", row["property"])
         g.add((ds, VOID.propertyPartition, part))
         g.add((part, VOID.property, URIRef(row["property"])))
-        g.add((part, VOID.triples, integer(row["triples"])))
+        g.add((part, VOID.triples, _integer(row["triples"])))
         vocabularies.add(_namespace(row["property"]))
     for v in sorted(vocabularies):
         g.add((ds, VOID.vocabulary, URIRef(v)))
@@ -83,8 +86,8 @@ def describe(store: ox.Store, base: str, title: str, licence: str, dumps: list[D
         g.add((ds, VOID.subset, subset))
         g.add((subset, RDF.type, VOID.Dataset))
         g.add((subset, RDF.type, SD.NamedGraph))
-        g.add((subset, VOID.triples, integer(row["triples"])))
-        g.add((subset, VOID.distinctSubjects, integer(row["subjects"])))
+        g.add((subset, VOID.triples, _integer(row["triples"])))
+        g.add((subset, VOID.distinctSubjects, _integer(row["subjects"])))
     return g
 
 

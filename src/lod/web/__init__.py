@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, render_template, request
+from cachetools import LRUCache
+from flask import Flask, Response, current_app, render_template, request
 from flask_cors import CORS
 from werkzeug.exceptions import HTTPException
 
@@ -34,6 +35,8 @@ def create_app(config: Config, *, kill_on_timeout: bool = False) -> Flask:
     app.config.update(LOD=config, LOD_KILL_ON_TIMEOUT=kill_on_timeout, JSON_SORT_KEYS=False)
     app.extensions["lod.published"] = Published(config.path("var"), config.dataset.base_iri)
     app.extensions["lod.presenter"] = Presenter(config.dataset.base_iri)
+    size = config.server.cache_entries   # rendered representations per worker; 0 turns it off
+    app.extensions["lod.responses"] = LRUCache(maxsize=size) if size else None
     CORS(app, expose_headers=EXPOSED, max_age=86400, send_wildcard=True)  # public, read-only data
     for bp in (resources.bp, pages.bp, sparql.bp, dumps.bp):
         app.register_blueprint(bp)
@@ -46,7 +49,6 @@ def create_app(config: Config, *, kill_on_timeout: bool = False) -> Flask:
 
 def _site() -> dict:
     """What every page's frame shows: the dataset's title and licence, the release served."""
-    from flask import current_app
     config: Config = current_app.config["LOD"]
     try:
         release = current_app.extensions["lod.published"].current().id

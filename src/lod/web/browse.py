@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from lod import rq
+from lod.web.describe import label_statement
 from lod.web.present import natural_key
 from lod.web.published import Release
 
@@ -57,7 +58,8 @@ def tree(rel: Release, cls: str) -> dict[str, list[Node]]:
                 nodes[inside[0]].children.append(node)
             else:
                 outside = parents[iri][0] if parents[iri] else ""
-                sections[_label(rel, outside) if outside else ""].append(node)
+                label = label_statement(rel.store, ox.NamedNode(outside)) if outside else None
+                sections[label.object.value if label else outside].append(node)
         for node in nodes.values():
             node.children.sort(key=lambda n: natural_key(n.text))
         return {k: sorted(v, key=lambda n: natural_key(n.text)) for k, v in sorted(sections.items())}
@@ -95,9 +97,3 @@ def search(rel: Release, text: str, limit: int = 100) -> list[Node]:
             if iri not in best or rank < best[iri][0]:
                 best[iri] = (rank, Node(iri, label, kind))
     return [n for _, n in sorted(best.values(), key=lambda rn: (rn[0], fold(rn[1].text)))][:limit]
-
-
-def _label(rel: Release, iri: str) -> str:
-    label = next(rel.store.quads_for_pattern(ox.NamedNode(iri), ox.NamedNode(
-        "http://www.w3.org/2000/01/rdf-schema#label"), None), None)
-    return label.object.value if label else iri

@@ -72,7 +72,8 @@ def _triples(store: ox.Store, subject) -> list[ox.Triple]:
     return list(dict.fromkeys(q.triple for q in store.quads_for_pattern(subject, None, None)))
 
 
-def _label(store: ox.Store, term) -> ox.Triple | None:
+def label_statement(store: ox.Store, term) -> ox.Triple | None:
+    """The term's label as an rdfs:label statement, from rdfs:label, skos:prefLabel or schema:name."""
     for prop in LABELS:
         for q in store.quads_for_pattern(term, prop, None):
             return ox.Triple(term, LABELS[0], q.object) if prop != LABELS[0] else q.triple
@@ -136,7 +137,7 @@ def describe(store: ox.Store, iri: ox.NamedNode, *, page: int = 1, size: int = 1
     def add_label(term) -> bool:
         if term.value in labels or not isinstance(term, ox.NamedNode | ox.BlankNode):
             return term.value in labels
-        found = _label(store, term)
+        found = label_statement(store, term)
         if found is not None:
             labels[term.value] = found.object.value
             extra.append(found)

@@ -8,12 +8,12 @@ the VoID description — are answered directly with `Vary: Accept`. docs/decisio
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import pyoxigraph as ox
-from cachetools import LRUCache
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request
 
+from lod.config import Server
 from lod.vocab import prefixes
 from lod.web.describe import describe
 from lod.web.formats import GRAPH, HTML, RESOURCE, Format, by_name, negotiate
@@ -33,13 +33,13 @@ def base() -> str:
     return current_app.config["LOD"].dataset.base_iri
 
 
-def server():
+def server() -> Server:
     return current_app.config["LOD"].server
 
 
 def choose(offers: list[Format]) -> Format:
-    """?format= if given, else the Accept header."""
-    name = request.args.get("format")
+    """?format= (query string or form) if given, else the Accept header."""
+    name = request.values.get("format")
     return by_name(offers, name) if name else negotiate(offers, request.accept_mimetypes)
 
 
@@ -88,26 +88,6 @@ def page_number() -> int:
 
 # -- one representation of one description --------------------------------------------------------
 
-_responses: LRUCache | None = None
-
-
-def _cache() -> LRUCache | dict:
-    """Rendered representations, per worker: a release never changes, so neither do they.
-
-    `cache_entries = 0` turns it off (every request renders; what the benchmark's cold run measures).
-    """
-    global _responses
-    if _responses is None:
-        size = server().cache_entries
-        _responses = LRUCache(maxsize=size) if size else _NoCache()
-    return _responses
-
-
-class _NoCache(dict):
-    def __setitem__(self, key, value) -> None:
-        pass
-
-
 Rendered = tuple[bytes | str, int, bool]   # body, status, whether a next page exists
 
 
@@ -118,11 +98,14 @@ def represent(key: str, fmt: Format, doc_path: str, render: Callable[[Format, in
     etag = rel.etag(key, fmt.name, page)
 
     def make() -> Response:
-        cache_key = (rel.id, key, fmt.name, page)
-        cached = _cache().get(cache_key)
+        # Rendered representations per worker (None when [server].cache_entries = 0): a release
+        # never changes, so neither do they; the key holds the release id.
+        cache, cache_key = current_app.extensions["lod.responses"], (rel.id, key, fmt.name, page)
+        cached = cache.get(cache_key) if cache is not None else None
         if cached is None:
             cached = render(fmt, page)
-            _cache()[cache_key] = cached
+            if cache is not None:
+                cache[cache_key] = cached
         body, status, more = cached
         response = Response(body, status, content_type=fmt.content_type)
         links = link_header(alternates(doc_path))
@@ -153,14 +136,21 @@ def description(source: ox.Store, iri: str, doc_path: str) -> Callable[[Format, 
     return render
 
 
-def named_graph(graph: str, html: Callable[[], str]) -> Callable[[Format, int], Rendered]:
-    """Render a whole (small) named graph of the store: the ontology, the shapes."""
+def whole(quads: Callable[[], Iterable[ox.Quad]], html: Callable[[Format, int], Rendered]):
+    """Render a small graph whole as RDF (the ontology, the shapes, VoID), and `html` for people."""
     def render(fmt: Format, page: int) -> Rendered:
         if fmt is HTML:
-            return html(), 200, False
-        quads = release().store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
-        return serialize((q.triple for q in quads), fmt), 200, False
+            return html(fmt, page)
+        return serialize((q.triple for q in quads()), fmt), 200, False
     return render
+
+
+def named_graph(graph: str) -> Callable[[], Iterable[ox.Quad]]:
+    return lambda: release().store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+
+
+def page_file(read: Callable[[], str]) -> Callable[[Format, int], Rendered]:
+    return lambda fmt, page: (read(), 200, False)
 
 
 def _split_format(rest: str) -> tuple[str, Format | None]:
@@ -177,13 +167,11 @@ def _split_format(rest: str) -> tuple[str, Format | None]:
 @bp.get("/id/<path:rest>")
 def entity(rest: str):
     """303 See Other from the thing to the document describing it (after checking it exists)."""
-    iri = ox.NamedNode(base() + "id/" + rest)
-    store = release().store
+    iri, fmt, store = ox.NamedNode(base() + "id/" + rest), choose(RESOURCE), release().store
     if next(store.quads_for_pattern(iri, None, None), None) is None and \
             next(store.quads_for_pattern(None, None, iri), None) is None:
-        return represent(iri.value, choose(RESOURCE), f"/data/id/{rest}",
+        return represent(iri.value, fmt, f"/data/id/{rest}",
                          description(store, iri.value, f"/data/id/{rest}"), negotiated=True)
-    fmt = choose(RESOURCE)
     target = f"/page/id/{rest}" if fmt is HTML else f"/data/id/{rest}.{fmt.name}"
     response = redirect(target, code=303)
     response.vary.add("Accept")
@@ -201,8 +189,6 @@ def page(rest: str):
 @bp.get("/data/id/<path:rest>")
 def data(rest: str):
     stem, fmt = _split_format(rest)
-    if fmt is HTML:
-        return redirect(f"/page/id/{stem}", code=301)
     negotiated = fmt is None
     fmt = fmt or choose(RESOURCE)
     if fmt is HTML:
@@ -211,13 +197,13 @@ def data(rest: str):
     return represent(iri, fmt, doc, description(release().store, iri, doc), negotiated=negotiated)
 
 
-def _document(rest: str, iri: str, render_for: Callable[[str], Callable[[Format, int], Rendered]]):
-    """A document answered directly at /<rest>[.<ext>] with `Vary: Accept` (no redirect)."""
+def _document(iri: str, render_for: Callable[[str], Callable[[Format, int], Rendered]]):
+    """A document answered directly at its own path, or at path.<ext>, with `Vary: Accept` (no redirect)."""
+    rest = request.path.lstrip("/")
     stem, fmt = _split_format(rest)
     if fmt is None and "." in rest.rsplit("/", 1)[-1]:
         abort(404, f"/{rest}: no such format; use one of " + ", ".join(f".{f.name}" for f in RESOURCE))
-    negotiated = fmt is None
-    return represent(iri, fmt or choose(RESOURCE), f"/{stem}", render_for(f"/{stem}"), negotiated=negotiated)
+    return represent(iri, fmt or choose(RESOURCE), f"/{stem}", render_for(f"/{stem}"), negotiated=fmt is None)
 
 
 def _vocab_file(name: str) -> Callable[[], str]:
@@ -228,8 +214,8 @@ def _vocab_file(name: str) -> Callable[[], str]:
 @bp.get("/ontology.<ext>")
 def ontology(ext: str):
     """The vocabulary: pyLODE's page for people, the ontology graph for machines."""
-    return _document("ontology" + (f".{ext}" if ext else ""), base() + "ontology",
-                     lambda doc: named_graph(base() + "ontology", _vocab_file("ontology.html")))
+    iri = base() + "ontology"
+    return _document(iri, lambda doc: whole(named_graph(iri), page_file(_vocab_file("ontology.html"))))
 
 
 @bp.get("/ontology/concepts")
@@ -240,12 +226,12 @@ def concepts():
 @bp.get("/shapes", defaults={"ext": ""})
 @bp.get("/shapes.<ext>")
 def shapes(ext: str):
+    iri = base() + "shapes"
+
     def html() -> str:
-        return render_template("text.html", title="SHACL shapes",
-                               text=(release().path / "vocab" / "shapes.ttl").read_text(encoding="utf-8"),
+        return render_template("text.html", title="SHACL shapes", text=_vocab_file("shapes.ttl")(),
                                alternates=alternates("/shapes"))
-    return _document("shapes" + (f".{ext}" if ext else ""), base() + "shapes",
-                     lambda doc: named_graph(base() + "shapes", html))
+    return _document(iri, lambda doc: whole(named_graph(iri), page_file(html)))
 
 
 def void_store() -> ox.Store:
@@ -262,9 +248,8 @@ def void_store() -> ox.Store:
 @bp.get("/graph/<path:rest>")
 def graph(rest: str):
     """A named graph's IRI: its VoID description (size, dumps); the content is in the dumps."""
-    stem, _ = _split_format(rest)
-    iri = f"{base()}graph/{stem}"
-    return _document(f"graph/{rest}", iri, lambda doc: description(void_store(), iri, doc))
+    iri = f"{base()}graph/{_split_format(rest)[0]}"
+    return _document(iri, lambda doc: description(void_store(), iri, doc))
 
 
 @bp.get("/.well-known/void", defaults={"ext": ""})
@@ -272,13 +257,5 @@ def graph(rest: str):
 def void(ext: str):
     """The dataset's VoID description (statistics computed by the build from the store)."""
     iri = f"{base()}.well-known/void#dataset"
-
-    def whole(doc: str) -> Callable[[Format, int], Rendered]:
-        describe_html = description(void_store(), iri, doc)
-
-        def render(fmt: Format, page: int) -> Rendered:
-            if fmt is HTML:
-                return describe_html(fmt, page)
-            return serialize((q.triple for q in void_store().quads_for_pattern(None, None, None)), fmt), 200, False
-        return render
-    return _document(".well-known/void" + (f".{ext}" if ext else ""), iri, whole)
+    return _document(iri, lambda doc: whole(lambda: void_store().quads_for_pattern(None, None, None),
+                                            description(void_store(), iri, doc)))

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import logging
 import os
+from functools import cache
 from pathlib import Path
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
 from lod.web import guard
-from lod.web.formats import HTML, SPARQL_GRAPH, SPARQL_RESULTS, Format, by_name, negotiate
-from lod.web.resources import base, release, serialize, server
+from lod.web.formats import HTML, RESOURCE, SPARQL_GRAPH, SPARQL_RESULTS, Format
+from lod.web.resources import base, choose, release, serialize, server
 
 bp = Blueprint("sparql", __name__)
 log = logging.getLogger(__name__)
@@ -49,12 +50,6 @@ def _graphs(name: str) -> list[ox.NamedNode] | None:
         return [ox.NamedNode(v) for v in values] or None
     except ValueError as err:
         abort(400, f"parameter {name}: not an absolute IRI ({err})")
-
-
-def _format(answer: guard.Answer) -> Format:
-    offers = SPARQL_GRAPH if answer.kind == "graph" else SPARQL_RESULTS
-    name = request.values.get("format")
-    return by_name(offers, name) if name else negotiate(offers, request.accept_mimetypes)
 
 
 def _body(answer: guard.Answer, fmt: Format) -> bytes:
@@ -97,7 +92,7 @@ def endpoint():
         abort(400, f"malformed query: {err}")
     except guard.Timeout as err:
         return _timed_out(str(err))
-    fmt = _format(answer)
+    fmt = choose(SPARQL_GRAPH if answer.kind == "graph" else SPARQL_RESULTS)
     if fmt is HTML:
         body = _results_page(query, answer)
     else:
@@ -125,8 +120,9 @@ def _end_worker() -> None:
     os._exit(0)
 
 
+@cache
 def examples() -> list[dict]:
-    """The editor's example queries: one .rq file each, titled by its first comment line."""
+    """The editor's example queries: one .rq file each, titled by its first comment line (read once)."""
     out = []
     for path in sorted(EXAMPLES.glob("*.rq")):
         text = path.read_text(encoding="utf-8")
@@ -141,17 +137,21 @@ def _results_page(query: str, answer: guard.Answer | None) -> str:
                            endpoint=f"{base()}sparql")
 
 
+@cache
+def _service_triples(endpoint: str) -> list[ox.Triple]:
+    """service.ttl with its relative IRIs resolved against the endpoint (parsed once)."""
+    return list(ox.parse(path=str(SERVICE_DESCRIPTION), format=ox.RdfFormat.TURTLE, base_iri=endpoint))
+
+
 def _service_description() -> Response:
     """GET /sparql without a query: the editor for browsers, the Service Description for machines."""
-    fmt = negotiate([HTML, *SPARQL_GRAPH[:4]], request.accept_mimetypes) if "format" not in request.args \
-        else by_name([HTML, *SPARQL_GRAPH[:4]], request.args["format"])
+    fmt = choose(RESOURCE)
     if fmt is HTML:
         example = request.args.get("example")
         chosen = next((e["query"] for e in examples() if e["id"] == example), examples()[0]["query"])
         body = _results_page(chosen, None)
     else:
-        graph = ox.parse(path=str(SERVICE_DESCRIPTION), format=ox.RdfFormat.TURTLE, base_iri=f"{base()}sparql")
-        body = serialize(graph, fmt)
+        body = serialize(_service_triples(f"{base()}sparql"), fmt)
     response = Response(body, content_type=fmt.content_type)
     response.vary.add("Accept")
     return response

@@ -166,7 +166,7 @@ def test_citations_resolve_to_files_and_notes(built_edition):
 def test_one_named_graph_per_source_and_a_meta_graph(built_edition):
     _, _, store = built_edition
     graphs = {g.value for g in store.named_graphs()}
-    assert graphs == {f"{BASE}graph/{g}" for g in ("documents", "glossary", "notes", "curation", "meta")} | {
+    assert graphs == {f"{BASE}graph/{g}" for g in ("documents", "glossary", "notes", "curation", "links", "meta")} | {
         f"{BASE}ontology", f"{BASE}shapes"}
 
 

@@ -1,17 +1,20 @@
-"""The `lod` command line: build, validate, serve."""
+"""The `lod` command line: build, validate, serve, link."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import tempfile
 from pathlib import Path
 
 from rich.console import Console
+from rich.progress import Progress
 
 from lod import config as config_module
 from lod.build import Pipeline, ValidationFailed, print_summary
 from lod.config import Config
+from lod.linking.wikidata import WikidataError
 from lod.mapping import MappingError
 from lod.release import Releases
 from lod.tables import TableError
@@ -53,6 +56,35 @@ def cmd_serve(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def cmd_link(args: argparse.Namespace, console: Console) -> int:
+    """Propose (or with --verify, re-check) Wikidata links in the links table."""
+    from lod.linking import reconciler
+    config = _config(args)
+    if args.endpoint:
+        config = dataclasses.replace(config, linking=dataclasses.replace(config.linking, endpoint=args.endpoint))
+    with Progress(console=console) as bar:
+        task = bar.add_task("verifying" if args.verify else "reconciling", total=None)
+        run = reconciler.Reconciler(config, reconciler.client(config),
+                                    lambda done, total: bar.update(task, completed=done, total=total))
+        if args.verify:
+            return _verify_report(run.verify(), console)
+        outcome = run.run(args.person or None)
+    console.print(f"{len(outcome.accepted)} accepted, {len(outcome.candidates)} candidate(s) for review, "
+                  f"{len(outcome.ruled_out)} ruled out by life years, {len(outcome.without_item)} "
+                  f"person(s) without any item; {run.client.requests} request(s) sent.")
+    for s in outcome.accepted + outcome.candidates:
+        console.print(f"  {s.person.id} → {s.item.qid} {s.item.label_en}: {s.explanation}",
+                      markup=False, highlight=False, soft_wrap=True)
+    return 0
+
+
+def _verify_report(problems: list[str], console: Console) -> int:
+    if not problems:
+        console.print("[green]Every accepted link still agrees with Wikidata.[/]")
+        return 0
+    return report(console, f"{len(problems)} accepted link(s) no longer agree with Wikidata:", problems)
+
+
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="lod", description=__doc__)
     ap.add_argument("--config", help="configuration file (default: $LOD_CONFIG or ./lod.toml)")
@@ -68,6 +100,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--dev", action="store_true", help="Flask's debug server with reloading, one process")
     p.add_argument("--data", help="folder of source tables, if a first build is needed")
     p.set_defaults(func=cmd_serve)
+    p = sub.add_parser("link", help="link persons to Wikidata (candidates into data/wikidata_links.csv)")
+    p.add_argument("target", choices=["wikidata"], help="the dataset to link to")
+    p.add_argument("--verify", action="store_true", help="re-check accepted links; change nothing")
+    p.add_argument("--endpoint", help="SPARQL endpoint (default: [linking].endpoint)")
+    p.add_argument("--person", action="append", help="only this person id (repeatable)")
+    p.add_argument("--data", help="folder of source tables (default: [paths].data)")
+    p.set_defaults(func=cmd_link)
     return ap
 
 
@@ -94,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationFailed as err:
         return report(console, f"{len(err.violations)} SHACL violation(s); nothing was published:",
                       [str(v) for v in err.violations])
+    except WikidataError as err:
+        return report(console, "Wikidata did not answer; the links table is unchanged:", [str(err)])
     except KeyboardInterrupt:
         return report(console, "Interrupted; nothing was published.", [])
 

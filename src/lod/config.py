@@ -34,6 +34,7 @@ class Paths:
     ontology: Path = Path("ontology")
     shapes: Path = Path("shapes")
     var: Path = Path("var")
+    wikidata_cache: Path = Path("var/cache/wikidata")   # answers of the Wikidata endpoint, by query
 
 
 @dataclass(frozen=True)
@@ -56,12 +57,25 @@ class Server:
 
 
 @dataclass(frozen=True)
+class Linking:
+    endpoint: str = "https://query.wikidata.org/sparql"
+    # Wikidata's policy asks for a User-Agent that names the tool and a way to reach its operator.
+    user_agent: str = "lod-publisher/0.1 (Stalin-Molotov letters linked data; set [linking].user_agent to add your contact)"
+    batch_size: int = 10             # persons per request (their name forms go into one VALUES block)
+    timeout: float = 60.0            # seconds per request
+    retries: int = 4                 # after a 429, a 5xx or a timeout
+    retry_pause: float = 5.0         # seconds before the first retry without Retry-After; doubles each time
+    accept_threshold: float = 0.9    # score at or above which, with both life years equal, a link is accepted
+
+
+@dataclass(frozen=True)
 class Config:
     root: Path = Path(".")
     dataset: Dataset = field(default_factory=Dataset)
     paths: Paths = field(default_factory=Paths)
     mapper: Mapper = field(default_factory=Mapper)
     server: Server = field(default_factory=Server)
+    linking: Linking = field(default_factory=Linking)
 
     def path(self, name: str) -> Path:
         """A configured path, resolved against the configuration file's folder."""
@@ -105,7 +119,7 @@ def load(path: Path | str | None = None) -> Config:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: not valid TOML: {err}") from err
-    sections = {"dataset": Dataset, "paths": Paths, "mapper": Mapper, "server": Server}
+    sections = {"dataset": Dataset, "paths": Paths, "mapper": Mapper, "server": Server, "linking": Linking}
     kwargs: dict[str, object] = {"root": path.resolve().parent}
     for name, values in raw.items():
         if name not in sections:

@@ -80,6 +80,11 @@ def generate(out: Path, letters: int, seed: int = 1925) -> dict[str, int]:
     table("persons", ["id", "name", "family_name", "given_names", "name_ru", "alt_names", "real_name",
                       "birth", "death", "party_joined", "repressed", "in_glossary", "note"], person_rows)
     table("offices", ["id", "person", "role", "organisation", "start", "end", "note"], office_rows)
+    # Every tenth person linked to a fictional item (QIDs from 990000000 up do not exist).
+    table("wikidata_links", ["person", "organisation", "place", "qid", "status", "score", "evidence",
+                             "decided_by", "decided_on", "note"],
+          [[p, "", "", f"Q{990000000 + i}", "accepted", "", "synthetic", "synthetic", "2026-01-01", ""]
+           for i, p in enumerate(persons) if i % 10 == 0])
 
     documents, agents, mentions, citations = [], [], [], []
     for n in range(1, letters + 1):

@@ -17,6 +17,8 @@ import yaml
 
 from lod import normalise
 
+ENTITY_COLUMNS = ("person", "organisation", "place")   # the linkable kinds, as table columns
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -117,6 +119,27 @@ def _mention_problems(data: Path) -> list[Problem]:
             if sum(bool(m[k]) for k in ("person", "organisation", "place")) > 1]
 
 
+def _link_problems(data: Path) -> list[Problem]:
+    """One entity per row, each (entity, QID) once, at most one accepted QID per entity."""
+    file = f"{data.name}/wikidata_links.csv"
+    problems, seen, accepted = [], set(), {}
+    for row, link in rows(data / "wikidata_links.csv"):
+        entities = [(k, link[k]) for k in ENTITY_COLUMNS if link[k]]
+        if len(entities) != 1:
+            problems.append(Problem(file, row, "person", "fill exactly one of 'person', 'organisation', 'place'"))
+            continue
+        if (entities[0], link["qid"]) in seen:
+            problems.append(Problem(file, row, "qid", f"{link['qid']} is linked to {entities[0][1]} twice"))
+        seen.add((entities[0], link["qid"]))
+        if link["status"] == "accepted":
+            if entities[0] in accepted:
+                problems.append(Problem(file, row, "status", (
+                    f"{entities[0][1]} already has an accepted link ({accepted[entities[0]]}); "
+                    "a second one would make two Wikidata items the same")))
+            accepted.setdefault(entities[0], link["qid"])
+    return problems
+
+
 def unresolved_mentions(data: Path) -> list[Unresolved]:
     """Names in documents not (yet) resolved to a person, body or place."""
     return [Unresolved(m["document"], m["name_as_printed"], row)
@@ -128,7 +151,8 @@ def check(schema: Path, data: Path) -> None:
     """Raise TableError listing every problem in the tables under `data`."""
     problems = _schema_problems(schema, data)
     if not problems:  # the row-level checks assume well-formed tables
-        for check_ in (_document_problems, _agent_problems, _office_problems, _mention_problems):
+        for check_ in (_document_problems, _agent_problems, _office_problems, _mention_problems,
+                       _link_problems):
             problems += check_(data)
     if problems:
         raise TableError(problems)

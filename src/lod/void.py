@@ -17,6 +17,7 @@ from lod import rq
 from lod.dumps import Dump
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+WIKIDATA = URIRef("http://www.wikidata.org/")   # the target dataset of our linksets
 
 
 def dataset_iri(base: str) -> URIRef:
@@ -88,7 +89,26 @@ def describe(store: ox.Store, base: str, title: str, licence: str, dumps: list[D
         g.add((subset, RDF.type, SD.NamedGraph))
         g.add((subset, VOID.triples, _integer(row["triples"])))
         g.add((subset, VOID.distinctSubjects, _integer(row["subjects"])))
+    _linksets(g, store, ds)
     return g
+
+
+def _linksets(g: Graph, store: ox.Store, ds: URIRef) -> None:
+    """One VoID linkset per link predicate into Wikidata, so a harvester can find and count them."""
+    rows = _rows(store, "void-linksets")
+    if rows:
+        g.add((WIKIDATA, RDF.type, VOID.Dataset))
+        g.add((WIKIDATA, DCTERMS.title, Literal("Wikidata", lang="en")))
+        g.add((WIKIDATA, VOID.uriSpace, Literal("http://www.wikidata.org/entity/")))
+        g.add((WIKIDATA, VOID.sparqlEndpoint, URIRef("https://query.wikidata.org/sparql")))
+    for row in rows:
+        linkset = _partition(ds, "linkset", row["predicate"])
+        g.add((ds, VOID.subset, linkset))
+        g.add((linkset, RDF.type, VOID.Linkset))
+        g.add((linkset, VOID.linkPredicate, URIRef(row["predicate"])))
+        g.add((linkset, VOID.subjectsTarget, ds))
+        g.add((linkset, VOID.objectsTarget, WIKIDATA))
+        g.add((linkset, VOID.triples, _integer(row["triples"])))
 
 
 def write(store: ox.Store, out: Path, **kwargs) -> None:

@@ -19,7 +19,7 @@ INCOMING = {
     "isOrWasIdentifierOf": "Citations", "hasAddressee": "Addressed in", "hasSender": "Sent",
     "locationCreated": "Documents written here", "about": "Documents on this subject",
     "hasOrHadHolder": "Holdings", "firstPublishedIn": "Documents first published here",
-    "isBirthDateOf": "Birth", "isDeathDateOf": "Death",
+    "isBirthDateOf": "Birth", "isDeathDateOf": "Death", "subject": "Links to Wikidata: review and evidence",
 }
 
 
@@ -36,6 +36,7 @@ PROPERTY_NAMES = {
     "hasOrHadHolder": "Held by", "identifier": "Identifier", "about": "Subjects", "hasBeginning": "From",
     "hasEnd": "Until", "latitude": "Latitude", "longitude": "Longitude", "isOrWasIdentifierOf": "Identifies",
     "textualValue": "Text", "hasAddressee": "Addressee", "hasSender": "Sender",
+    "exactMatch": "Same as", "sameAs": "Same as", "subject": "Links", "predicate": "As", "object": "To", "date": "Date",
 }
 
 

@@ -170,13 +170,13 @@ def test_service_description_and_editor(server):
     assert (endpoint, SD.endpoint, endpoint) in g
     assert (endpoint, SD.feature, SD.UnionDefaultGraph) in g
     page = requests.get(f"{server}/sparql", headers={"Accept": "text/html"})
-    assert page.status_code == 200 and page.text.count('href="/sparql?example=') == 12
+    assert page.status_code == 200 and page.text.count('href="/sparql?example=') == 13
 
 
 def test_every_example_query_runs_and_answers(server):
     page = requests.get(f"{server}/sparql", headers={"Accept": "text/html"}).text
     from lod.web.sparql import examples
-    for example in examples():
+    for example in examples(BASE):
         r = requests.post(f"{server}/sparql", data={"query": example["query"]},
                           headers={"Accept": "application/sparql-results+json, text/turtle;q=0.9"})
         assert r.status_code == 200, (example["id"], r.text)

@@ -25,26 +25,49 @@ RESPELLINGS = [
     (r"[’'`ʹʺ]", ""), (r"iy\b", "i"), (r"yy\b", "i"), (r"ii\b", "i"), (r"y\b", "i"), (r"ij\b", "i"),
     (r"kh", "h"), (r"zh", "j"), (r"x", "ks"), (r"w", "v"), (r"tz", "ts"), (r"sch", "sh"),
     (r"ye", "e"), (r"yo", "e"), (r"ya", "ia"), (r"yu", "iu"), (r"ja", "ia"), (r"ju", "iu"),
-    (r"je", "e"), (r"ie", "e"), (r"iei", "ei"), (r"y", "i"), (r"j", "i"), (r"(.)\1", r"\1"),
+    (r"je", "e"), (r"ie", "e"), (r"iei", "ei"), (r"y", "i"), (r"j", "i"),
 ]
+
+
+def plain(name: str) -> str:
+    """ASCII, lower case, letters, spaces and dots only ('Зиновьев' → 'zinov'ev' → 'zinovev')."""
+    return " ".join(re.sub(r"[^a-z\s.]", "", anyascii(name).lower().replace("-", " ")).replace(".", ". ").split())
 
 
 @lru_cache(maxsize=65536)
 def folded(name: str) -> str:
-    """A comparison key: ASCII, lower case, words only, romanisation differences folded."""
-    text = anyascii(name).lower()
-    text = re.sub(r"[^a-z\s.-]", "", text.replace("-", " "))
-    words = []
-    for word in text.replace(".", ". ").split():
+    """A comparison key: `plain`, with the differences between romanisation systems folded."""
+    words = plain(name).split()
+    if len(words) > 1 and all(len(w) == 2 and w.endswith(".") for w in words):   # O.G.P.U.
+        words = ["".join(w[0] for w in words)]
+    out = []
+    for word in words:
         for pattern, repl in RESPELLINGS:
             word = re.sub(pattern, repl, word)
-        words.append(word)
-    return " ".join(w for w in words if w.strip("."))
+        if len(word) > 4:   # doubled letters (Kalmanovich ~ Kalmannovich), not in initials (TsKK)
+            word = re.sub(r"(.)\1", r"\1", word)
+        out.append(word)
+    return " ".join(w for w in out if w.strip("."))
 
 
-def is_initials(given: str) -> bool:
-    """'N. I.', 'Ye. A.', 'Er. I.': given names printed as initials."""
-    return all(re.fullmatch(r"[A-ZА-Я][a-zа-я]?\.", part) for part in given.split()) if given else False
+STOPWORDS = {"of", "the", "and", "for", "in", "on", "и", "по", "при", "de", "des", "du"}
+
+
+def acronym(name: str) -> str | None:
+    """The initials of a body's name, as abbreviations are made: 'Совет труда и обороны' → 'STO',
+    'Центральный комитет ВКП(б)' → 'TsK VKP(b)'; None for a name of one word."""
+    tokens, letters = [], ""
+    for word in re.split(r"[\s-]+", name):
+        if not word or word.lower() in STOPWORDS:
+            continue
+        if sum(c.isupper() for c in word) >= 2:      # already an abbreviation: kept as it is
+            tokens += [letters, word] if letters else [word]
+            letters = ""
+        elif word[0].isalpha():
+            letters += word[0].upper()
+    tokens.append(letters)
+    text = " ".join(t for t in tokens if t)
+    return anyascii(text) if len(name.split()) > 1 and len(text.replace(" ", "")) > 1 else None
 
 
 def similarity(a: str, b: str) -> float:
@@ -55,10 +78,20 @@ def similarity(a: str, b: str) -> float:
         return 0.0
     if fa == fb:
         return 1.0
-    # token_set counts one name contained in the other ('Grigorii Zinoviev' in the full name with
-    # patronymic) as close, but not as close as the same words.
-    score = max(fuzz.token_sort_ratio(fa, fb), 0.95 * fuzz.token_set_ratio(fa, fb)) / 100
-    return max(score, _initials_match(fa, fb), _initials_match(fb, fa))
+    score = fuzz.token_sort_ratio(fa, fb) / 100
+    return max(score, _contained(fa.split(), fb.split()), _initials_match(fa, fb), _initials_match(fb, fa))
+
+
+def _contained(a: list[str], b: list[str]) -> float:
+    """One name's words all inside the other's, each word alike ('Sinowjew' in 'Zinoviev, G. Ye.';
+    'Grigorii Zinoviev' in the full name with patronymic): close, never equal. A single-word form of
+    ours inside a longer query ('Nikolai' in 'Yanson, Nikolai') does not count: a given name alone
+    identifies nobody."""
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    if all(len(w.rstrip(".")) == 1 for w in small) or not (small is a or len(small) >= 2):
+        return 0.0
+    worst = min(max(fuzz.ratio(w, x) for x in large) for w in small) / 100
+    return 0.95 * worst if worst >= 0.8 else 0.0
 
 
 def _initials_match(short: str, full: str) -> float:

@@ -29,11 +29,6 @@ class Link:
     decided_on: str = ""
     note: str = ""
 
-    @property
-    def entity(self) -> tuple[str, str]:
-        """(kind, id) of the linked entity."""
-        return next((k, getattr(self, k)) for k in ENTITY_COLUMNS if getattr(self, k))
-
 
 def read_links(data: Path) -> list[Link]:
     path = data / LINKS_FILE

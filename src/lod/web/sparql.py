@@ -121,18 +121,19 @@ def _end_worker() -> None:
 
 
 @cache
-def examples() -> list[dict]:
-    """The editor's example queries: one .rq file each, titled by its first comment line (read once)."""
+def examples(base_iri: str) -> list[dict]:
+    """The editor's example queries: one .rq file each, titled by its first comment line; `{{base}}`
+    becomes the dataset's base IRI (for queries meant to run elsewhere, such as on Wikidata)."""
     out = []
     for path in sorted(EXAMPLES.glob("*.rq")):
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8").replace("{{base}}", base_iri)
         out.append({"id": path.stem, "title": text.splitlines()[0].lstrip("# ").strip(), "query": text})
     return out
 
 
 def _results_page(query: str, answer: guard.Answer | None) -> str:
     presenter = current_app.extensions["lod.presenter"]
-    return render_template("sparql.html", title="SPARQL", query=query, answer=answer, examples=examples(),
+    return render_template("sparql.html", title="SPARQL", query=query, answer=answer, examples=examples(base()),
                            limit=server().result_limit, href=presenter.href, compact=presenter.compact,
                            endpoint=f"{base()}sparql")
 
@@ -148,7 +149,7 @@ def _service_description() -> Response:
     fmt = choose(RESOURCE)
     if fmt is HTML:
         example = request.args.get("example")
-        chosen = next((e["query"] for e in examples() if e["id"] == example), examples()[0]["query"])
+        chosen = next((e["query"] for e in examples(base()) if e["id"] == example), examples(base())[0]["query"])
         body = _results_page(chosen, None)
     else:
         body = serialize(_service_triples(f"{base()}sparql"), fmt)

@@ -1,0 +1,197 @@
+"""Matching another project's names against our persons and bodies (the reconciliation service).
+
+Scores run from 0 to 100:
+  * the name: 100 × the best similarity of the query with any of the entity's name forms
+    (lod.linking.names: any script, romanisation, initials, word order);
+  * each property the query gives moves it: a birth or death year equal +10, one year off +3,
+    further off −30 (a namesake); a body the person held an office in +10, none −5; the same
+    Wikidata QID +50, another −50.
+A result is flagged `match` (safe to accept without review) when it scores at least 95 and leads
+the next one by at least 10.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+from lod.linking.names import acronym, folded, plain, similarity
+
+TYPES = {"person": "Person", "organisation": "Organisation (party or state body)"}
+PROPERTIES = {   # id → (name, types it applies to)
+    "birth_year": ("Birth year", ("person",)),
+    "death_year": ("Death year", ("person",)),
+    "organisation": ("Body served in (office held)", ("person",)),
+    "wikidata": ("Wikidata QID", ("person", "organisation")),
+    "offices": ("Offices held (role, body, years)", ("person",)),
+    "names": ("Other names", ("person", "organisation")),
+}
+MATCH_SCORE, MATCH_LEAD = 95.0, 10.0
+SHORTLIST = 60   # name forms considered per query before exact scoring
+
+
+class QueryError(ValueError):
+    """A query the service cannot answer; the message says which part is wrong."""
+
+
+@dataclass
+class Office:
+    body: str        # our id, e.g. organisation/politburo
+    body_name: str
+    role: str
+    start: str
+    end: str
+
+    @property
+    def text(self) -> str:
+        years = "–".join(filter(None, (self.start[:4], self.end[:4])))
+        return ", ".join(filter(None, (self.role, self.body_name, years)))
+
+
+@dataclass
+class Entity:
+    id: str          # relative to the identifier space: person/bukharin
+    type: str        # person | organisation
+    name: str
+    names: list[str] = field(default_factory=list)
+    birth: int | None = None
+    death: int | None = None
+    wikidata: str | None = None
+    offices: list[Office] = field(default_factory=list)
+
+    @property
+    def description(self) -> str:
+        years = "–".join(str(y) if y else "?" for y in (self.birth, self.death)) if (self.birth or self.death) else ""
+        return ", ".join(filter(None, [TYPES[self.type].split(" (")[0].lower(), years]))
+
+
+@dataclass
+class Result:
+    entity: Entity
+    score: float
+    features: dict[str, float]
+    match: bool = False
+
+
+class Matcher:
+    def __init__(self, entities: list[Entity]):
+        for e in entities:   # bodies are often named by their initials (TsKK, VSNKh, ECCI)
+            if e.type == "organisation":
+                e.names += [a for a in map(acronym, e.names) if a]
+        self.entities = {e.id: e for e in entities}
+        self.forms = [(folded(n), e.id) for e in entities for n in dict.fromkeys(e.names)]
+        self.keys = [f for f, _ in self.forms]
+        self.prefixes = [(plain(n), e.id) for e in entities for n in dict.fromkeys(e.names)]
+
+    def reconcile(self, query: dict) -> list[Result]:
+        text = query.get("query", "")
+        types = _types(query.get("type"))
+        limit = _limit(query.get("limit", 10))
+        properties = query.get("properties", [])
+        if not isinstance(text, str) or not isinstance(properties, list):
+            raise QueryError("'query' must be a string and 'properties' a list")
+        wanted = self._shortlist(text, types) if text else {
+            e.id for e in self.entities.values() if e.type in types}
+        results = [self._score(self.entities[i], text, properties) for i in wanted]
+        results = [r for r in results if r.score > 0]
+        results.sort(key=lambda r: (-r.score, r.entity.name))
+        if results and results[0].score >= MATCH_SCORE and (
+                len(results) == 1 or results[0].score - results[1].score >= MATCH_LEAD):
+            results[0].match = True
+        return results[:limit]
+
+    def _shortlist(self, text: str, types: set[str]) -> set[str]:
+        key = folded(text)
+        hits = process.extract(key, self.keys, scorer=fuzz.token_set_ratio, limit=SHORTLIST * 4)
+        found: list[str] = []
+        for _, _, index in hits:
+            entity = self.forms[index][1]
+            if self.entities[entity].type in types and entity not in found:
+                found.append(entity)
+        return set(found[:SHORTLIST])
+
+    def _score(self, entity: Entity, text: str, properties: list) -> Result:
+        features = {"name": round(100 * max((similarity(text, n) for n in entity.names), default=0), 1)} \
+            if text else {}
+        for prop in properties:
+            if not isinstance(prop, dict) or "pid" not in prop or "v" not in prop:
+                raise QueryError("each property needs 'pid' and 'v'")
+            features[prop["pid"]] = _property_points(entity, prop["pid"], prop["v"])
+        return Result(entity, round(sum(features.values()), 1), features)
+
+    def suggest(self, prefix: str, types: set[str], limit: int = 10) -> list[Entity]:
+        """Entities one of whose name forms has a word starting with the prefix, best names first."""
+        key = plain(prefix)
+        if not key:
+            return []
+        found: dict[str, float] = {}
+        for form, entity in self.prefixes:
+            if self.entities[entity].type in types and (form.startswith(key) or f" {key}" in form):
+                found[entity] = max(found.get(entity, 0), fuzz.ratio(key, form))
+        return [self.entities[e] for e in sorted(found, key=lambda e: (-found[e], self.entities[e].name))][:limit]
+
+    def extend(self, ids: list[str], properties: list[str]) -> dict[str, dict[str, list]]:
+        rows = {}
+        for id_ in ids:
+            entity = self.entities.get(id_)
+            rows[id_] = {p: (_values(entity, p) if entity else []) for p in properties}
+        return rows
+
+
+def _types(value) -> set[str]:
+    if value is None:
+        return set(TYPES)
+    types = {value} if isinstance(value, str) else set(value) if isinstance(value, list) else None
+    if not types or not types <= set(TYPES):
+        raise QueryError(f"unknown type {value!r}; known types: {', '.join(TYPES)}")
+    return types
+
+
+def _limit(value) -> int:
+    if not isinstance(value, int | float) or value < 1:
+        raise QueryError(f"'limit' must be a positive number, not {value!r}")
+    return min(int(value), 100)
+
+
+def _year_points(ours: int | None, given) -> float:
+    try:
+        year = int(str(given.get("id", given.get("name")) if isinstance(given, dict) else given)[:4])
+    except ValueError:
+        raise QueryError(f"a year must be a number, not {given!r}") from None
+    if ours is None:
+        return 0.0
+    return 10.0 if ours == year else 3.0 if abs(ours - year) == 1 else -30.0
+
+
+def _property_points(entity: Entity, pid: str, value) -> float:
+    values = value if isinstance(value, list) else [value]
+    if pid in ("birth_year", "death_year"):
+        ours = entity.birth if pid == "birth_year" else entity.death
+        return max(_year_points(ours, v) for v in values) if values else 0.0
+    if pid == "organisation":
+        names = [v.get("id", v.get("name", "")) if isinstance(v, dict) else str(v) for v in values]
+        held = any(n in (o.body, o.body.split("/")[-1]) or similarity(n, o.body_name) >= 0.85
+                   for n in names for o in entity.offices)
+        return 10.0 if held else -5.0
+    if pid == "wikidata":
+        qids = {(v.get("id") if isinstance(v, dict) else str(v)).rsplit("/", 1)[-1] for v in values}
+        return 0.0 if entity.wikidata is None else 50.0 if entity.wikidata in qids else -50.0
+    raise QueryError(f"unknown property {pid!r}; known: birth_year, death_year, organisation, wikidata")
+
+
+def _values(entity: Entity, prop: str) -> list[dict]:
+    if prop == "birth_year":
+        return [{"int": entity.birth}] if entity.birth else []
+    if prop == "death_year":
+        return [{"int": entity.death}] if entity.death else []
+    if prop == "wikidata":
+        return [{"str": entity.wikidata}] if entity.wikidata else []
+    if prop == "organisation":
+        bodies = {o.body: o.body_name for o in entity.offices}
+        return [{"id": b, "name": n} for b, n in bodies.items()]
+    if prop == "offices":
+        return [{"str": o.text} for o in entity.offices]
+    if prop == "names":
+        return [{"str": n} for n in dict.fromkeys(entity.names) if n != entity.name]
+    raise QueryError(f"unknown property {prop!r}; known: {', '.join(PROPERTIES)}")

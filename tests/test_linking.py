@@ -48,15 +48,10 @@ def setup(tmp_path: Path, edition_copy: Path, wikidata):
     """A configuration over a copy of the tables whose person links are gone, pointed at the stand-in."""
     _links_without_persons(edition_copy, {"yagoda": "Q141869"})
     path = write_config(tmp_path, edition_copy)
-    with path.open("a", encoding="utf-8") as f:
-        f.write(f'wikidata_cache = "{tmp_path / "cache"}"\n'
-                f'[linking]\nendpoint = "{wikidata.url}"\nuser_agent = "{UA}"\n'
-                f"timeout = 1.0\nretries = 2\nretry_pause = 0.1\n")
-    text = path.read_text(encoding="utf-8")
-    # wikidata_cache belongs to [paths]: move it there.
-    text = text.replace(f'wikidata_cache = "{tmp_path / "cache"}"\n', "")
-    text = text.replace("[paths]\n", f'[paths]\nwikidata_cache = "{tmp_path / "cache"}"\n')
-    path.write_text(text, encoding="utf-8")
+    text = path.read_text(encoding="utf-8").replace(
+        "[paths]\n", f'[paths]\nwikidata_cache = "{tmp_path / "cache"}"\n')
+    path.write_text(text + f'[linking]\nendpoint = "{wikidata.url}"\nuser_agent = "{UA}"\n'
+                    "timeout = 1.0\nretries = 2\nretry_pause = 0.1\n", encoding="utf-8")
     return load(path), path
 
 

@@ -158,6 +158,14 @@ def test_person_page_shows_the_wikidata_link_and_its_evidence(server):
     assert "public sources" in record and "accepted" in record and "reference:wikidata-reference.csv" in record
 
 
+def test_link_record_names_do_not_leak_onto_subjects(server):
+    """rdf:subject (a link record's) and dcterms:subject (a document's) share a local name only."""
+    subject = requests.get(f"{server}/page/id/subject/grain-exports", timeout=10).text
+    assert "Documents on this subject" in subject and "Links to Wikidata" not in subject
+    document = requests.get(f"{server}/page/id/document/1", timeout=10).text
+    assert ">Links</a></dt>" not in document and ">Subjects</a></dt>" in document
+
+
 def test_void_has_a_linkset_counting_the_links(server, built_edition):
     _, _, store = built_edition
     exact = sum(1 for q in store.quads_for_pattern(None, ox.NamedNode(str(SKOS.exactMatch)), None)

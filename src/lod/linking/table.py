@@ -46,8 +46,8 @@ def write_links(data: Path, links: list[Link]) -> None:
     tmp.replace(path)
 
 
-def _year(value: str) -> int | None:
-    """A year as the glossary prints it ('1932?' is uncertain and not compared)."""
+def year(value: str) -> int | None:
+    """A year as the tables and their gYear literals hold it ('1932?' is uncertain: not compared)."""
     return int(value) if value.isdigit() else None
 
 
@@ -77,7 +77,7 @@ def read_persons(data: Path) -> list[Person]:
     offices: dict[str, list[Office]] = {}
     for _, o in rows(data / "offices.csv"):
         offices.setdefault(o["person"], []).append(
-            Office(o["organisation"], _year(o["start"][:4]), _year(o["end"][:4])))
+            Office(o["organisation"], year(o["start"][:4]), year(o["end"][:4])))
     persons = []
     for _, p in rows(data / "persons.csv"):
         latin = [p["name"], *(a.strip() for a in p["alt_names"].split(";") if a.strip()), p["real_name"]]
@@ -86,6 +86,6 @@ def read_persons(data: Path) -> list[Person]:
         persons.append(Person(
             id=p["id"], label=p["name"], names=list(dict.fromkeys(n for n in latin if n)),
             names_ru=[p["name_ru"]] if p["name_ru"] else [], family=p["family_name"],
-            birth=_year(p["birth"]), death=_year(p["death"]), party_member=bool(p["party_joined"]),
+            birth=year(p["birth"]), death=year(p["death"]), party_member=bool(p["party_joined"]),
             offices=offices.get(p["id"], [])))
     return persons

@@ -11,7 +11,8 @@ import pyoxigraph as ox
 from lod.vocab import prefixes
 from lod.web.describe import LABELS, RDF_TYPE, Description
 
-# Headings for incoming links, by property local name: what the linking resources are to this one.
+# Headings for incoming links, by property IRI or local name: what the linking resources are to this one.
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 INCOMING = {
     "sender": "Documents sent", "recipient": "Documents received", "mentions": "Documents naming this",
     "member": "Offices held", "organization": "Office holders", "isPartOf": "Documents in this unit",
@@ -19,11 +20,13 @@ INCOMING = {
     "isOrWasIdentifierOf": "Citations", "hasAddressee": "Addressed in", "hasSender": "Sent",
     "locationCreated": "Documents written here", "about": "Documents on this subject",
     "hasOrHadHolder": "Holdings", "firstPublishedIn": "Documents first published here",
-    "isBirthDateOf": "Birth", "isDeathDateOf": "Death", "subject": "Links to Wikidata: review and evidence",
+    "isBirthDateOf": "Birth", "isDeathDateOf": "Death", f"{RDF}subject": "Links to Wikidata: review and evidence",
+    "http://purl.org/dc/terms/subject": "Documents on this subject",
 }
 
 
-# Readable names for the standard properties a historian meets first (ours carry rdfs:label).
+# Readable names for the standard properties a historian meets first (ours carry rdfs:label), by IRI
+# where a local name is ambiguous (rdf:subject of a link record, dcterms:subject of a document).
 PROPERTY_NAMES = {
     "sender": "From", "recipient": "To", "mentions": "Names", "locationCreated": "Written at",
     "hasCreationDate": "Date", "isPartOf": "Archival file", "isOrWasIncludedIn": "Part of",
@@ -36,7 +39,8 @@ PROPERTY_NAMES = {
     "hasOrHadHolder": "Held by", "identifier": "Identifier", "about": "Subjects", "hasBeginning": "From",
     "hasEnd": "Until", "latitude": "Latitude", "longitude": "Longitude", "isOrWasIdentifierOf": "Identifies",
     "textualValue": "Text", "hasAddressee": "Addressee", "hasSender": "Sender",
-    "exactMatch": "Same as", "sameAs": "Same as", "subject": "Links", "predicate": "As", "object": "To", "date": "Date",
+    "exactMatch": "Same as", "sameAs": "Same as", f"{RDF}subject": "Links", f"{RDF}predicate": "As",
+    f"{RDF}object": "To", "http://purl.org/dc/terms/date": "Date", "http://purl.org/dc/terms/subject": "Subjects",
 }
 
 
@@ -47,6 +51,11 @@ def natural_key(text: str) -> tuple:
 
 def local_name(iri: str) -> str:
     return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def named(table: dict[str, str], iri: str) -> str | None:
+    """A table's name for a property: by its full IRI, else by its local name."""
+    return table.get(iri) or table.get(local_name(iri))
 
 
 @dataclass
@@ -122,7 +131,7 @@ class Presenter:
         return sorted(facts, key=lambda f: f.label)
 
     def property_name(self, prop: ox.NamedNode, d: Description) -> str:
-        return d.label(prop) or PROPERTY_NAMES.get(local_name(prop.value)) or self.compact(prop.value)
+        return d.label(prop) or named(PROPERTY_NAMES, prop.value) or self.compact(prop.value)
 
     def page(self, d: Description) -> dict:
         """Everything a resource page shows."""
@@ -135,7 +144,7 @@ class Presenter:
                 continue
             seen.add(subjects)
             name = self.property_name(inc.predicate, d)
-            heading = INCOMING.get(local_name(inc.predicate.value), f"Linked as “{name}”")
+            heading = named(INCOMING, inc.predicate.value) or f"Linked as “{name}”"
             items = sorted((self._relation(s, inc.predicate, d) for s in inc.subjects),
                            key=lambda v: natural_key(v.text))
             groups.append(Group(heading, inc.total, items))

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import json
 
-import pyoxigraph as ox
 from flask import Blueprint, abort, jsonify, render_template, request
 
 from lod import rq
 from lod.linking.matcher import PROPERTIES, TYPES, Entity, Matcher, Office, QueryError
+from lod.linking.table import year
 from lod.web.resources import base, release
 
 bp = Blueprint("reconcile", __name__, url_prefix="/reconcile")
@@ -27,11 +27,6 @@ WIKIDATA = "http://www.wikidata.org/entity/"
 
 def _local(iri: str) -> str:
     return iri.removeprefix(f"{base()}id/")
-
-
-def _year(literal: ox.Literal) -> int | None:
-    text = literal.value.lstrip("-")
-    return int(text[:4]) if text[:4].isdigit() else None
 
 
 def _entities() -> list[Entity]:
@@ -44,7 +39,7 @@ def _entities() -> list[Entity]:
         if field == "name":
             e.names.append(value.value)
         elif field in ("birth", "death"):
-            setattr(e, field, _year(value))
+            setattr(e, field, year(value.value))
         elif field == "wikidata":
             e.wikidata = value.value.removeprefix(WIKIDATA)
     for row in rel.store.query(rq.load("reconcile-offices"), use_default_graph_as_union=True):

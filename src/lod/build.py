@@ -1,4 +1,4 @@
-"""The build: check tables → map → validate → load → dumps → vocabulary → publish.
+"""The build: check tables → map → validate → iris → load → dumps → harvest → void → vocabulary → publish.
 
 Each phase is timed (seconds and peak memory) and shown on the terminal. Everything is written
 into a private release directory; only when every phase succeeded is it published (see
@@ -21,7 +21,8 @@ from rdflib import Graph
 from rich.console import Console
 from rich.table import Table
 
-from lod import docs, dumps, mapping, provenance, rq, tables, validate, void
+from lod import changes, docs, dumps, mapping, provenance, rq, tables, validate, void
+from lod.harvest import beacon, cmif
 from lod.config import Config
 from lod.release import Releases
 from lod.store import EmbeddedStore
@@ -45,9 +46,22 @@ class Phase:
 
 
 @dataclass
+class Checked:
+    """What the checking phases hand to the rest of the build."""
+
+    mappings: mapping.Mappings
+    mapped: Path
+    ontology: Graph
+    shapes: Graph
+    comparison: changes.Comparison
+    tombstones: dict[str, changes.Tombstone]
+
+
+@dataclass
 class BuildResult:
     release: str
     path: Path | None
+    version: int = 0
     phases: list[Phase] = field(default_factory=list)
     triples: int = 0
     coverage: dict[str, int] = field(default_factory=dict)
@@ -84,8 +98,12 @@ class Pipeline:
         return (docs.read_turtle(self.config.path("ontology") / "lod.ttl", self.base),
                 docs.read_turtle(self.config.path("shapes") / "shapes.ttl", self.base))
 
-    def check_map_validate(self, work: Path) -> tuple[mapping.Mappings, Path, Graph, Graph]:
-        """The phases `lod validate` shares with `lod build`; raises on the first failure."""
+    def check_map_validate(self, work: Path, last: Path | None, release: str = "(unpublished)",
+                           started: datetime | None = None) -> Checked:
+        """The phases `lod validate` shares with `lod build`; raises on the first failure.
+
+        `last` is the published release the `iris` phase compares with (None: the first release).
+        """
         with self.phase("check"):
             tables.check(self.config.path("schema"), self.data)
         mappings = mapping.Mappings.load(self.config)
@@ -99,14 +117,19 @@ class Pipeline:
             del graph
         if violations:
             raise ValidationFailed(violations)
-        return mappings, mapped, ontology, shapes
+        with self.phase("iris"):
+            stones = changes.read_tombstones(self.data)
+            records = changes.records(ox.parse(path=str(mapped), format=ox.RdfFormat.N_QUADS), self.base)
+            comparison = changes.compare(records, last, stones, release=release, data=self.data,
+                                         published=(started or datetime.now(timezone.utc)).replace(microsecond=0).isoformat())
+        return Checked(mappings, mapped, ontology, shapes, comparison, stones)
 
     def build(self, releases: Releases) -> BuildResult:
         started = datetime.now(timezone.utc)
         release, work = releases.begin(started)
         self.console.print(f"Building release [bold]{release}[/] from {self.data}")
         try:
-            result = self._build(release, work, started)
+            result = self._build(release, work, started, releases.current())
             result.path = releases.publish(release, work)
         except BaseException:
             releases.discard(work)
@@ -114,40 +137,70 @@ class Pipeline:
         self.console.print(f"Published release [bold]{release}[/] → {result.path}")
         return result
 
-    def _build(self, release: str, work: Path, started: datetime) -> BuildResult:
-        mappings, mapped, ontology, shapes = self.check_map_validate(work)
-        result = BuildResult(release, None, self.phases)
+    def _build(self, release: str, work: Path, started: datetime, last: Path | None) -> BuildResult:
+        checked = self.check_map_validate(work, last, release, started)
+        entry = checked.comparison.entry
+        result = BuildResult(release, None, entry.version, self.phases)
+        dataset = self.config.dataset
         with self.phase("load"):
             store = EmbeddedStore(work / "store")
-            store.load_quads(mapped)
+            store.load_quads(checked.mapped)
             meta = provenance.build_record(
                 base=self.base, release=release, started=started, ended=datetime.now(timezone.utc),
-                mappings=mappings, data=self.data, code=self.config.path("mappings"),
+                mappings=checked.mappings, data=self.data, code=self.config.path("mappings"),
                 engine=mapping.engine_version(self.config))
-            for graph, content in ((f"{self.base}graph/meta", meta), (f"{self.base}ontology", ontology),
-                                   (f"{self.base}shapes", shapes)):
+            for graph, content in ((f"{self.base}graph/meta", meta), (f"{self.base}ontology", checked.ontology),
+                                   (f"{self.base}shapes", checked.shapes)):
                 store.load_bytes(content.serialize(format="nt", encoding="utf-8"),
                                  ox.RdfFormat.N_TRIPLES, graph=graph)
+            history = changes.to_rdf(checked.comparison, checked.tombstones, self.base,
+                                     str(void.dataset_iri(self.base)))
+            store.load_bytes(ox.serialize(history, format=ox.RdfFormat.N_TRIPLES), ox.RdfFormat.N_TRIPLES,
+                             graph=f"{self.base}graph/changes")
             store.flush()
             result.triples = len(store)
             result.coverage = self._coverage(store)
         with self.phase("dumps"):
             written = dumps.write(store, work / "dumps", DUMP_NAME, self.base)
+        with self.phase("harvest"):
+            published, harvest = self._harvest(store.store, work / "dumps", last, entry.published)
+            written += harvest
+            dumps.write_manifest(work / "dumps", written)
         with self.phase("void"):
-            dataset = self.config.dataset
             void.write(store.store, work / "void.ttl", base=self.base, title=dataset.title,
-                       licence=dataset.licence, dumps=written)
+                       licence=dataset.licence, dumps=written, version=entry.version,
+                       issued=entry.published, publisher=dataset.publisher, release=release)
         with self.phase("vocabulary"):
-            docs.publish(ontology, shapes, work / "vocab")
+            docs.publish(checked.ontology, checked.shapes, work / "vocab")
         del store
-        (work / "mapped" / "mapped.nq").unlink()
+        changes.write(work, checked.comparison, checked.tombstones)
+        checked.mapped.unlink()
         result.unresolved = tables.unresolved_mentions(self.data)
         (work / "build.json").write_text(json.dumps({
-            "release": release, "started": started.isoformat(),
-            "finished": datetime.now(timezone.utc).isoformat(), "base_iri": self.base,
-            "triples": result.triples, "coverage": result.coverage,
-            "phases": [asdict(p) for p in self.phases]}, indent=2))
+            "release": release, "version": entry.version, "previous": entry.previous,
+            "started": started.isoformat(), "finished": datetime.now(timezone.utc).isoformat(),
+            "base_iri": self.base, "triples": result.triples, "coverage": result.coverage,
+            "changes": {k: len(getattr(entry, k)) for k in ("added", "changed", "removed")},
+            "cmif": published, "phases": [asdict(p) for p in self.phases]}, indent=2))
         return result
+
+    def _harvest(self, store: ox.Store, out: Path, last: Path | None, now: str) -> tuple[dict, list[dumps.Dump]]:
+        """CMIF and BEACON beside the dumps. The CMIF file keeps the last release's publication
+        date while its content is unchanged, so correspSearch re-reads it only when it changed."""
+        dataset = self.config.dataset
+        source = cmif.Source(self.base, dataset.title, dataset.publisher, dataset.edition, dataset.licence)
+        tree = cmif.document(store, source)
+        digest = cmif.content_digest(tree)
+        before = json.loads((last / "build.json").read_text()).get("cmif", {}) if last else {}
+        published = before["published"] if before.get("sha256") == digest else now
+        cmif.write(tree, out / cmif.FILE_NAME, published)
+        beacon.write(store, out / beacon.FILE_NAME, base=self.base, title=dataset.title,
+                     publisher=dataset.publisher, timestamp=now)
+        return {"sha256": digest, "published": published}, [
+            dumps.described(out / cmif.FILE_NAME, "CMIF (TEI correspDesc)", "application/tei+xml",
+                            "documents: senders, recipients, places, dates"),
+            dumps.described(out / beacon.FILE_NAME, "BEACON", "text/plain",
+                            "persons: Wikidata QID to our IRI")]
 
     @staticmethod
     def _coverage(store: EmbeddedStore) -> dict[str, int]:

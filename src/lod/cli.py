@@ -13,6 +13,7 @@ from rich.progress import Progress
 
 from lod import config as config_module
 from lod.build import Pipeline, ValidationFailed, print_summary
+from lod.changes import IrisDropped
 from lod.config import Config
 from lod.linking.wikidata import WikidataError
 from lod.mapping import MappingError
@@ -37,8 +38,8 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
 def cmd_validate(args: argparse.Namespace, console: Console) -> int:
     config = _config(args)
     with tempfile.TemporaryDirectory(prefix="lod-validate-") as work:
-        Pipeline(config, console).check_map_validate(Path(work))
-    console.print("[green]The tables conform: nothing to fix.[/]")
+        Pipeline(config, console).check_map_validate(Path(work), Releases(config.path("var")).current())
+    console.print("[green]The tables conform and keep every published IRI: nothing to fix.[/]")
     return 0
 
 
@@ -133,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationFailed as err:
         return report(console, f"{len(err.violations)} SHACL violation(s); nothing was published:",
                       [str(v) for v in err.violations])
+    except IrisDropped as err:
+        return report(console, "Published IRIs would break; nothing was published:", err.problems)
     except WikidataError as err:
         return report(console, "Wikidata did not answer; the links table is unchanged:", [str(err)])
     except KeyboardInterrupt:

@@ -24,6 +24,11 @@ class Dataset:
     base_iri: str = "http://localhost:8080/"
     title: str = "Stalin's Letters to Molotov, 1925–1936 — linked data"
     licence: str = "https://creativecommons.org/licenses/by/4.0/"
+    publisher: str = "The Stalin–Molotov letters linked-data project"
+    # The printed edition the facts are read from: the CMIF file's bibliographic source.
+    edition: str = ("Lars T. Lih, Oleg V. Naumov and Oleg V. Khlevniuk (eds.), Stalin's Letters to Molotov, "
+                    "1925–1936, trans. Catherine A. Fitzpatrick. New Haven: Yale University Press, 1995. "
+                    "ISBN 0-300-06211-7.")
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,6 @@
-"""Downloadable dumps of a release: compressed, with SHA-256 checksums and a manifest."""
+"""Downloadable dumps of a release: compressed, with SHA-256 checksums and a manifest.
+
+The manifest also lists the harvesting files written beside the dumps (CMIF, BEACON)."""
 
 from __future__ import annotations
 
@@ -38,10 +40,17 @@ def write(store: EmbeddedStore, out: Path, name: str, base: str) -> list[Dump]:
     ]
     dumps = []
     for file, label, media, graphs, writer in specs:
-        path = out / file
-        with gzip.open(path, "wb", compresslevel=6) as f:
+        with gzip.open(out / file, "wb", compresslevel=6) as f:
             writer(f)
-        dumps.append(Dump(file, label, media, graphs, path.stat().st_size, sha256(path)))
+        dumps.append(described(out / file, label, media, graphs))
+    return dumps
+
+
+def described(path: Path, label: str, media_type: str, graphs: str) -> Dump:
+    return Dump(path.name, label, media_type, graphs, path.stat().st_size, sha256(path))
+
+
+def write_manifest(out: Path, dumps: list[Dump]) -> None:
+    """SHA256SUMS and manifest.json over every file of the release's downloads."""
     (out / "SHA256SUMS").write_text("".join(f"{d.sha256}  {d.file}\n" for d in dumps))
     (out / "manifest.json").write_text(json.dumps([asdict(d) for d in dumps], indent=2))
-    return dumps

@@ -41,6 +41,10 @@ class Releases:
         (work / "pid").write_text(str(os.getpid()))
         return release, work
 
+    def current(self) -> Path | None:
+        """The published release's folder, if any (the last release a build compares with)."""
+        return self.link.resolve() if self.link.exists() else None
+
     def publish(self, release: str, work: Path) -> Path:
         """Move a finished build into place and point `current` at it, atomically."""
         (work / "pid").unlink(missing_ok=True)

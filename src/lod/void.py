@@ -1,5 +1,8 @@
-"""The VoID description of a release, computed from its store so its statistics match the data.
+"""The dataset's description — VoID and DCAT in one graph — computed from the release's store.
 
+One description serves both vocabularies, so VoID's statistics and DCAT's distributions cannot
+disagree: the dataset is a void:Dataset and a dcat:Dataset, each dump and harvesting file is a
+void:dataDump and a dcat:Distribution, the SPARQL endpoint a dcat:DataService, all in a dcat:Catalog.
 Written at build time (the counts take seconds at scale, see docs/performance.md) as void.ttl
 in the release; the server publishes it at /.well-known/void.
 """
@@ -17,6 +20,13 @@ from lod import rq
 from lod.dumps import Dump
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+SPDX = Namespace("http://spdx.org/rdf/terms#")
+DCAT = Namespace("http://www.w3.org/ns/dcat#")   # DCAT 3 (rdflib's closed namespace lacks its versioning terms)
+IANA = "https://www.iana.org/assignments/media-types/"
+CONFORMS = {  # what a file follows, by file extension (beyond its media type)
+    ".xml": URIRef("https://github.com/TEI-Correspondence-SIG/CMIF"),
+    ".txt": URIRef("https://gbv.github.io/beaconspec/beacon.html"),
+}
 WIKIDATA = URIRef("http://www.wikidata.org/")   # the target dataset of our linksets
 
 
@@ -45,10 +55,11 @@ def _namespace(iri: str) -> str:
     return iri[: cut + 1]
 
 
-def describe(store: ox.Store, base: str, title: str, licence: str, dumps: list[Dump]) -> Graph:
+def describe(store: ox.Store, base: str, title: str, licence: str, dumps: list[Dump], *, version: int,
+             issued: str, publisher: str, release: str) -> Graph:
     g = Graph()
-    g.bind("void", VOID)
-    g.bind("dcterms", DCTERMS)
+    for prefix, ns in (("void", VOID), ("dcterms", DCTERMS), ("dcat", DCAT), ("spdx", SPDX)):
+        g.bind(prefix, ns)
     ds = dataset_iri(base)
     g.add((ds, RDF.type, VOID.Dataset))
     g.add((ds, DCTERMS.title, Literal(title, lang="en")))
@@ -58,7 +69,9 @@ def describe(store: ox.Store, base: str, title: str, licence: str, dumps: list[D
     g.add((ds, VOID.uriSpace, Literal(f"{base}id/")))
     g.add((ds, VOID.rootResource, URIRef(f"{base}id/document/1")))
     for dump in dumps:
-        g.add((ds, VOID.dataDump, URIRef(f"{base}dumps/{dump.file}")))
+        if dump.media_type != "text/plain":   # BEACON is a link list, not RDF: DCAT only
+            g.add((ds, VOID.dataDump, URIRef(f"{base}dumps/{dump.file}")))
+    _dcat(g, ds, base, licence, dumps, version=version, issued=issued, publisher=publisher, release=release)
     totals = _rows(store, "void-totals")[0]
     g.add((ds, VOID.triples, _integer(totals["triples"])))
     g.add((ds, VOID.distinctSubjects, _integer(totals["subjects"])))
@@ -91,6 +104,64 @@ def describe(store: ox.Store, base: str, title: str, licence: str, dumps: list[D
         g.add((subset, VOID.distinctSubjects, _integer(row["subjects"])))
     _linksets(g, store, ds)
     return g
+
+
+def _dcat(g: Graph, ds: URIRef, base: str, licence: str, dumps: list[Dump], *, version: int, issued: str,
+          publisher: str, release: str) -> None:
+    """DCAT 3 (DCAT-AP-friendly): the catalogue, this dataset's version, its distributions and the SPARQL service."""
+    catalog, service, agent = URIRef(f"{base}.well-known/void#catalog"), URIRef(f"{base}sparql"), \
+        URIRef(f"{base}.well-known/void#publisher")
+    when = Literal(issued, datatype=XSD.dateTime)
+    g.add((agent, RDF.type, FOAF.Agent))
+    g.add((agent, FOAF.name, Literal(publisher)))
+    g.add((catalog, RDF.type, DCAT.Catalog))
+    g.add((catalog, DCTERMS.title, g.value(ds, DCTERMS.title)))
+    g.add((catalog, DCTERMS.publisher, agent))
+    g.add((catalog, FOAF.homepage, URIRef(base)))
+    g.add((catalog, DCAT.dataset, ds))
+    g.add((catalog, DCAT.service, service))
+    g.add((ds, RDF.type, DCAT.Dataset))
+    g.add((ds, DCTERMS.publisher, agent))
+    g.add((ds, DCAT.landingPage, URIRef(base)))
+    g.add((ds, DCAT.version, Literal(str(version))))
+    g.add((ds, DCTERMS.modified, when))
+    g.add((ds, DCAT.hasCurrentVersion, URIRef(f"{base}id/release/{release}")))
+    for word in ("Soviet history", "letters", "Stalin", "Molotov", "Politburo", "archives"):
+        g.add((ds, DCAT.keyword, Literal(word, lang="en")))
+    g.add((service, RDF.type, DCAT.DataService))
+    g.add((service, DCAT.endpointURL, service))
+    g.add((service, DCAT.endpointDescription, service))   # the SPARQL service description
+    g.add((service, DCAT.servesDataset, ds))
+    g.add((service, DCTERMS.conformsTo, URIRef("https://www.w3.org/TR/sparql11-protocol/")))
+    g.add((service, DCTERMS.license, URIRef(licence)))
+    for dump in dumps:
+        url = URIRef(f"{base}dumps/{dump.file}")
+        dist = URIRef(f"{base}.well-known/void#distribution-{dump.file}")
+        checksum = URIRef(f"{dist}-sha256")
+        g.add((ds, DCAT.distribution, dist))
+        g.add((dist, RDF.type, DCAT.Distribution))
+        g.add((dist, DCTERMS.title, Literal(f"{dump.format}: {dump.graphs}", lang="en")))
+        g.add((dist, DCAT.downloadURL, url))
+        g.add((dist, DCAT.accessURL, url))
+        g.add((dist, DCAT.mediaType, URIRef(IANA + dump.media_type)))
+        if dump.file.endswith(".gz"):
+            g.add((dist, DCAT.compressFormat, URIRef(IANA + "application/gzip")))
+        g.add((dist, DCAT.byteSize, Literal(dump.bytes, datatype=XSD.nonNegativeInteger)))
+        g.add((dist, DCTERMS.license, URIRef(licence)))
+        g.add((dist, DCTERMS.issued, when))
+        g.add((dist, SPDX.checksum, checksum))
+        g.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
+        g.add((checksum, SPDX.checksumValue, Literal(dump.sha256, datatype=XSD.hexBinary)))
+        conforms = CONFORMS.get(Path(dump.file).suffix)
+        if conforms:
+            g.add((dist, DCTERMS.conformsTo, conforms))
+    sparql = URIRef(f"{base}.well-known/void#distribution-sparql")
+    g.add((ds, DCAT.distribution, sparql))
+    g.add((sparql, RDF.type, DCAT.Distribution))
+    g.add((sparql, DCTERMS.title, Literal("SPARQL 1.1 endpoint", lang="en")))
+    g.add((sparql, DCAT.accessURL, service))
+    g.add((sparql, DCAT.accessService, service))
+    g.add((sparql, DCTERMS.license, URIRef(licence)))
 
 
 def _linksets(g: Graph, store: ox.Store, ds: URIRef) -> None:

@@ -1,0 +1,239 @@
+"""What a release publishes, what changed since the last one, and the IRIs it retires.
+
+A *record* is a page-worthy IRI under `{base}id/`: every labelled subject, and every unlabelled
+one without an enclosing subject (an office held). Unlabelled nodes minted under a record's IRI
+(a document's date, a person's birth) belong to it. A record's digest covers the statements
+about it and its nodes, in the data graphs only, so two builds of the same tables agree.
+
+The `iris` check compares a build's records with the last release's: an IRI may disappear only
+if data/tombstones.csv declares it gone (410) or moved to a successor (301). The changelog
+(changes.json in each release, carried forward) lists what each release added, changed and
+removed; it is published as RDF (graph/changes) and as an Activity Streams feed (lod.web.harvest).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from lod import tables
+
+LABELS = {"http://www.w3.org/2000/01/rdf-schema#label", "http://www.w3.org/2004/02/skos/core#prefLabel",
+          "https://schema.org/name"}
+RECORDS_FILE, CHANGES_FILE, TOMBSTONES_FILE = "records.tsv", "changes.json", "tombstones.json"
+MODULUS = 1 << 128
+SHOWN = 20   # dropped IRIs named in an error message; the rest are counted
+
+
+class IrisDropped(Exception):
+    """The build would silently drop IRIs of the last release, or contradicts its tombstones."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass(frozen=True)
+class Tombstone:
+    path: str             # the retired IRI, relative to the base (id/person/…)
+    status: str           # gone (410) or moved (301 to successor)
+    successor: str        # relative path of the successor when moved, else ""
+    retired_on: str
+    reason: str
+    row: int = 0
+
+
+@dataclass
+class Release:
+    """One release's entry in the changelog."""
+
+    release: str
+    version: int
+    published: str                    # ISO date-time
+    previous: str | None
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+
+# -- records and their digests ---------------------------------------------------------------------
+
+def _owner(subject: str, subjects: set[str], labelled: set[str]) -> str:
+    """The record a subject belongs to: itself if labelled, else its nearest enclosing subject."""
+    if subject in labelled:
+        return subject
+    cut = subject.rfind("/")
+    while cut > 0:
+        if (prefix := subject[:cut]) in subjects:
+            return _owner(prefix, subjects, labelled)
+        cut = subject.rfind("/", 0, cut)
+    return subject
+
+
+def records(quads: ox.QuadParser | list[ox.Quad], base: str) -> dict[str, str]:
+    """Record path (relative to base) → digest, from the data graphs' quads (order does not matter)."""
+    space = f"{base}id/"
+    partial: dict[str, int] = defaultdict(int)
+    labelled: set[str] = set()
+    for quad in quads:
+        s = quad.subject.value
+        if not s.startswith(space):
+            continue
+        partial[s] = (partial[s] + int.from_bytes(hashlib.sha256(str(quad).encode()).digest()[:16], "big")) % MODULUS
+        if quad.predicate.value in LABELS:
+            labelled.add(s)
+    subjects = set(partial)
+    digests: dict[str, int] = defaultdict(int)
+    for s, h in partial.items():
+        owner = _owner(s, subjects, labelled)
+        digests[owner] = (digests[owner] + h) % MODULUS
+    return {iri[len(base):]: f"{h:032x}" for iri, h in sorted(digests.items())}
+
+
+def read_records(release: Path) -> dict[str, tuple[str, str]]:
+    """path → (digest, release in which it last changed) of a published release."""
+    out = {}
+    for line in (release / RECORDS_FILE).read_text(encoding="utf-8").splitlines():
+        path, digest, modified = line.split("\t")
+        out[path] = (digest, modified)
+    return out
+
+
+def write_records(out: Path, index: dict[str, tuple[str, str]]) -> None:
+    (out / RECORDS_FILE).write_text("".join(f"{p}\t{d}\t{m}\n" for p, (d, m) in sorted(index.items())),
+                                    encoding="utf-8")
+
+
+# -- tombstones ----------------------------------------------------------------------------------------
+
+def read_tombstones(data: Path) -> dict[str, Tombstone]:
+    """data/tombstones.csv (types and enums are checked by the Data Package schema)."""
+    path = data / "tombstones.csv"
+    if not path.exists():
+        return {}
+    return {r["iri"]: Tombstone(r["iri"], r["status"], r["successor"], r["retired_on"], r["reason"], row)
+            for row, r in tables.rows(path)}
+
+
+def _tombstone_problems(stones: dict[str, Tombstone], new: dict[str, str], file: str) -> list[str]:
+    problems = []
+    for t in stones.values():
+        where = f"{file}, row {t.row}"
+        if t.path in new:
+            problems.append(f"{where}: {t.path} is declared retired, but this build still publishes it")
+        if t.status == "moved" and t.successor not in new:
+            problems.append(f"{where}: successor {t.successor or '(empty)'} of {t.path} is not published by this build")
+        if t.status == "gone" and t.successor:
+            problems.append(f"{where}: {t.path} is 'gone' but names a successor; use status 'moved'")
+    return problems
+
+
+# -- comparing with the last release -----------------------------------------------------------------
+
+@dataclass
+class Comparison:
+    """A build's records set against the last release: the next release's changelog entry and index."""
+
+    entry: Release
+    index: dict[str, tuple[str, str]]
+    history: list[Release]
+
+
+def compare(new: dict[str, str], last: Path | None, stones: dict[str, Tombstone], *, release: str,
+            published: str, data: Path) -> Comparison:
+    """The `iris` check, then what changed. Raises IrisDropped naming every undeclared drop."""
+    file = f"{data.name}/tombstones.csv"
+    problems = _tombstone_problems(stones, new, file)
+    old = read_records(last) if last and (last / RECORDS_FILE).exists() else {}
+    history = read_history(last) if last and (last / CHANGES_FILE).exists() else []
+    dropped = sorted(p for p in old if p not in new and p not in stones)
+    if dropped:
+        problems.append(f"{len(dropped)} IRI(s) of release {last.name if last else '?'} would disappear "
+                        f"without a tombstone; declare each in {file} (status gone or moved):")
+        problems += [f"  {p}" for p in dropped[:SHOWN]] + ([f"  … and {len(dropped) - SHOWN} more"]
+                                                          if len(dropped) > SHOWN else [])
+    if problems:
+        raise IrisDropped(problems)
+    entry = Release(release, (history[-1].version + 1) if history else 1, published,
+                    history[-1].release if history else None,
+                    added=sorted(p for p in new if p not in old),
+                    changed=sorted(p for p, d in new.items() if p in old and old[p][0] != d),
+                    removed=sorted(p for p in old if p not in new))
+    index = {p: (d, old[p][1] if p in old and old[p][0] == d else release) for p, d in new.items()}
+    return Comparison(entry, index, [*history, entry])
+
+
+def read_history(release: Path) -> list[Release]:
+    raw = json.loads((release / CHANGES_FILE).read_text(encoding="utf-8"))
+    return [Release(**r) for r in raw["releases"]]
+
+
+def write(out: Path, comparison: Comparison, stones: dict[str, Tombstone]) -> None:
+    """The release's records index, changelog and tombstones (what the server reads)."""
+    write_records(out, comparison.index)
+    (out / CHANGES_FILE).write_text(json.dumps({"releases": [asdict(r) for r in comparison.history]},
+                                               indent=1), encoding="utf-8")
+    (out / TOMBSTONES_FILE).write_text(json.dumps({p: asdict(t) for p, t in stones.items()}, indent=1),
+                                       encoding="utf-8")
+
+
+# -- the changelog as RDF (graph/changes) -------------------------------------------------------------
+
+AS = "https://www.w3.org/ns/activitystreams#"
+ACTIVITY = {"added": "Create", "changed": "Update"}   # removed: Delete (gone) or Move (moved)
+
+
+def activities(entry: Release, stones: dict[str, Tombstone]) -> list[tuple[str, str, str | None]]:
+    """(type, object path, target path) per change of one release, in a stable order."""
+    out = [(ACTIVITY[kind], p, None) for kind in ("added", "changed") for p in getattr(entry, kind)]
+    for p in entry.removed:
+        stone = stones.get(p)
+        moved = stone is not None and stone.status == "moved"
+        out.append(("Move" if moved else "Delete", p, stone.successor if moved else None))
+    return out
+
+
+def to_rdf(comparison: Comparison, stones: dict[str, Tombstone], base: str, dataset: str) -> list[ox.Triple]:
+    """Releases (DCAT versions), their changes (Activity Streams), each record's last change
+    (dcterms:modified) and the tombstones (owl:deprecated, dcterms:isReplacedBy)."""
+    def iri(path: str) -> ox.NamedNode:
+        return ox.NamedNode(base + path)
+
+    def t(s, p, o) -> ox.Triple:
+        return ox.Triple(s, ox.NamedNode(p), o)
+
+    DCT, DCAT, XSD = "http://purl.org/dc/terms/", "http://www.w3.org/ns/dcat#", "http://www.w3.org/2001/XMLSchema#"
+    when = {r.release: ox.Literal(r.published, datatype=ox.NamedNode(XSD + "dateTime")) for r in comparison.history}
+    out: list[ox.Triple] = []
+    for r in comparison.history:
+        node = iri(f"id/release/{r.release}")
+        out += [t(node, "http://www.w3.org/1999/02/22-rdf-syntax-ns#type", ox.NamedNode(DCAT + "Dataset")),
+                t(node, "http://www.w3.org/2000/01/rdf-schema#label",
+                  ox.Literal(f"Release {r.version} ({r.published[:10]})", language="en")),
+                t(node, DCAT + "version", ox.Literal(str(r.version))),
+                t(node, DCT + "issued", when[r.release]),
+                t(node, DCAT + "isVersionOf", ox.NamedNode(dataset))]
+        if r.previous:
+            out.append(t(node, DCAT + "previousVersion", iri(f"id/release/{r.previous}")))
+        for n, (kind, obj, target) in enumerate(activities(r, stones), start=1):
+            act = iri(f"id/release/{r.release}/change/{n}")
+            out += [t(act, "http://www.w3.org/1999/02/22-rdf-syntax-ns#type", ox.NamedNode(AS + kind)),
+                    t(act, AS + "object", iri(obj)), t(act, AS + "published", when[r.release]),
+                    t(act, DCT + "isPartOf", node)]
+            if target:
+                out.append(t(act, AS + "target", iri(target)))
+    for path, (_, modified) in comparison.index.items():
+        if modified in when:
+            out.append(t(iri(path), DCT + "modified", when[modified]))
+    for stone in stones.values():
+        out += [t(iri(stone.path), "http://www.w3.org/2002/07/owl#deprecated", ox.Literal(True)),
+                t(iri(stone.path), "http://www.w3.org/2004/02/skos/core#changeNote",
+                  ox.Literal(f"Retired on {stone.retired_on}: {stone.reason}", language="en"))]
+        if stone.successor:
+            out.append(t(iri(stone.path), DCT + "isReplacedBy", iri(stone.successor)))
+    return out

@@ -1,0 +1,1 @@
+"""What aggregators harvest, written from the store at build time: CMIF (correspSearch) and BEACON."""

@@ -1,0 +1,125 @@
+"""CMIF v1.1 — one TEI `correspDesc` per document — for correspSearch, generated from the store.
+
+The edition is printed, so every `correspDesc` carries the edition's number as `@key`, our IRI as
+`@ref` and points to the printed edition as its `bibl` source. Dates are `@when` (exact) or
+`@notBefore`/`@notAfter` (ranges, open-ended); a date the document itself does not bear was
+supplied by the editors and says `@evidence="conjecture"`. Persons and bodies carry every
+authority IRI we have (Wikidata; GND/VIAF when the links table has them) and our own IRI.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from lod import rq
+
+TEI = "http://www.tei-c.org/ns/1.0"
+XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
+FILE_NAME = "cmif.xml"
+ET.register_namespace("", TEI)
+
+
+@dataclass(frozen=True)
+class Source:
+    """What the file says about itself (from [dataset] in lod.toml)."""
+
+    base: str
+    title: str
+    publisher: str
+    edition: str          # the printed edition, as the bibliographic source
+    licence: str
+
+    @property
+    def url(self) -> str:
+        return f"{self.base}{FILE_NAME}"
+
+    @property
+    def bibl_id(self) -> str:
+        """A UUID (as CMIF recommends), the same for the same base, that is also an NCName (as
+        xml:id must be): the first name-based UUID in a fixed sequence that starts with a letter."""
+        return next(u for n in range(64) if (u := str(uuid.uuid5(uuid.NAMESPACE_URL, f"{self.base}#edition-{n}")))[0].isalpha())
+
+
+def _rows(store: ox.Store, name: str, base: str) -> list[dict[str, str]]:
+    solutions = store.query(rq.load(name), base_iri=base, use_default_graph_as_union=True)
+    names = [v.value for v in solutions.variables]
+    return [{n: row[n].value for n in names if row[n] is not None} for row in solutions]
+
+
+def _el(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    e = ET.SubElement(parent, f"{{{TEI}}}{tag}", {XML_ID if k == "xml_id" else k: v
+                                                   for k, v in attrs.items() if v})
+    e.text = text
+    return e
+
+
+def _refs(*groups: str) -> str:
+    return " ".join(ref for g in groups for ref in g.split() if ref)
+
+
+def _date(parent: ET.Element, doc: dict[str, str]) -> None:
+    earliest, latest = doc.get("earliest"), doc.get("latest")
+    if not (earliest or latest):
+        return      # undated by the editors: no date is claimed
+    evidence = "" if doc["written"] == "true" else "conjecture"
+    if earliest and earliest == latest:
+        _el(parent, "date", when=earliest, evidence=evidence)
+    else:
+        _el(parent, "date", notBefore=earliest or "", notAfter=latest or "", evidence=evidence)
+
+
+def _correspondent(parent: ET.Element, agent: dict[str, str]) -> None:
+    tag = "persName" if agent["kind"] == "person" else "orgName"
+    _el(parent, tag, agent["name"], ref=_refs(agent.get("refs", ""), agent["agent"]))
+
+
+def document(store: ox.Store, source: Source) -> ET.ElementTree:
+    """The CMIF document; its `publicationStmt/date` is filled in by `write`."""
+    agents: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    for a in _rows(store, "cmif-correspondents", source.base):
+        agents[a["doc"]][a["role"]].append(a)
+    tei = ET.Element(f"{{{TEI}}}TEI")
+    header = _el(tei, "teiHeader")
+    file_desc = _el(header, "fileDesc")
+    title_stmt = _el(file_desc, "titleStmt")
+    _el(title_stmt, "title", f"{source.title}: correspondence metadata (CMIF)")
+    _el(title_stmt, "editor", source.publisher)    # who compiled this file
+    pub = _el(file_desc, "publicationStmt")
+    _el(_el(pub, "publisher"), "ref", source.publisher, target=source.base)
+    _el(pub, "idno", source.url, type="url")
+    _el(pub, "date")
+    _el(_el(pub, "availability"), "licence", "Our metadata about these letters (not the edition's "
+        "text) may be reused under this licence.", target=source.licence)
+    _el(_el(file_desc, "sourceDesc"), "bibl", source.edition, type="print", xml_id=source.bibl_id)
+    profile = _el(header, "profileDesc")
+    for doc in _rows(store, "cmif-documents", source.base):
+        desc = _el(profile, "correspDesc", key=doc["number"], ref=doc["doc"], source=f"#{source.bibl_id}")
+        sent = _el(desc, "correspAction", type="sent")
+        for a in agents[doc["doc"]]["sent"]:
+            _correspondent(sent, a)
+        if "place" in doc:
+            _el(sent, "placeName", doc["placeName"], ref=_refs(doc.get("placeRefs", ""), doc["place"]))
+        _date(sent, doc)
+        received = _el(desc, "correspAction", type="received")
+        for a in agents[doc["doc"]]["received"]:
+            _correspondent(received, a)
+    _el(_el(_el(tei, "text"), "body"), "p")
+    ET.indent(tei)
+    return ET.ElementTree(tei)
+
+
+def content_digest(tree: ET.ElementTree) -> str:
+    """SHA-256 of the file with its publication date left empty: equal digests, equal content."""
+    return hashlib.sha256(ET.tostring(tree.getroot(), encoding="utf-8")).hexdigest()
+
+
+def write(tree: ET.ElementTree, path, published: str) -> None:
+    """Set `publicationStmt/date/@when` (kept from the last release when the content is unchanged)."""
+    tree.getroot().find(f".//{{{TEI}}}publicationStmt/{{{TEI}}}date").set("when", published)
+    tree.write(path, encoding="utf-8", xml_declaration=True)

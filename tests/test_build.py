@@ -166,7 +166,8 @@ def test_citations_resolve_to_files_and_notes(built_edition):
 def test_one_named_graph_per_source_and_a_meta_graph(built_edition):
     _, _, store = built_edition
     graphs = {g.value for g in store.named_graphs()}
-    assert graphs == {f"{BASE}graph/{g}" for g in ("documents", "glossary", "notes", "curation", "links", "meta")} | {
+    assert graphs == {f"{BASE}graph/{g}" for g in ("documents", "glossary", "notes", "curation", "links", "meta",
+                                                       "changes")} | {
         f"{BASE}ontology", f"{BASE}shapes"}
 
 
@@ -188,7 +189,7 @@ def test_dumps_are_complete_and_checksummed(built_edition):
     _, result, store = built_edition
     dumps = result.path / "dumps"
     manifest = json.loads((dumps / "manifest.json").read_text())
-    assert {d["format"] for d in manifest} == {"N-Quads", "Turtle", "JSON-LD"}
+    assert {d["format"] for d in manifest} == {"N-Quads", "Turtle", "JSON-LD", "CMIF (TEI correspDesc)", "BEACON"}
     for line in (dumps / "SHA256SUMS").read_text().splitlines():
         digest, name = line.split("  ")
         assert hashlib.sha256((dumps / name).read_bytes()).hexdigest() == digest

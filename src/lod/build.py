@@ -148,7 +148,8 @@ class Pipeline:
             meta = provenance.build_record(
                 base=self.base, release=release, started=started, ended=datetime.now(timezone.utc),
                 mappings=checked.mappings, data=self.data, code=self.config.path("mappings"),
-                engine=mapping.engine_version(self.config))
+                engine=mapping.engine_version(self.config),
+                derived={f"{self.base}graph/changes": {"tombstones.csv"}})
             for graph, content in ((f"{self.base}graph/meta", meta), (f"{self.base}ontology", checked.ontology),
                                    (f"{self.base}shapes", checked.shapes)):
                 store.load_bytes(content.serialize(format="nt", encoding="utf-8"),

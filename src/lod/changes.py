@@ -173,6 +173,12 @@ def read_history(release: Path) -> list[Release]:
     return [Release(**r) for r in raw["releases"]]
 
 
+def read_published_tombstones(release: Path) -> dict[str, Tombstone]:
+    path = release / TOMBSTONES_FILE
+    raw = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    return {p: Tombstone(**t) for p, t in raw.items()}
+
+
 def write(out: Path, comparison: Comparison, stones: dict[str, Tombstone]) -> None:
     """The release's records index, changelog and tombstones (what the server reads)."""
     write_records(out, comparison.index)
@@ -198,6 +204,11 @@ def activities(entry: Release, stones: dict[str, Tombstone]) -> list[tuple[str, 
     return out
 
 
+def activity_iri(base: str, release: str, n: int) -> str:
+    """Activities are fragments of the changelog document (/changes), not pages of their own."""
+    return f"{base}changes#{release}-{n}"
+
+
 def to_rdf(comparison: Comparison, stones: dict[str, Tombstone], base: str, dataset: str) -> list[ox.Triple]:
     """Releases (DCAT versions), their changes (Activity Streams), each record's last change
     (dcterms:modified) and the tombstones (owl:deprecated, dcterms:isReplacedBy)."""
@@ -221,7 +232,7 @@ def to_rdf(comparison: Comparison, stones: dict[str, Tombstone], base: str, data
         if r.previous:
             out.append(t(node, DCAT + "previousVersion", iri(f"id/release/{r.previous}")))
         for n, (kind, obj, target) in enumerate(activities(r, stones), start=1):
-            act = iri(f"id/release/{r.release}/change/{n}")
+            act = ox.NamedNode(activity_iri(base, r.release, n))
             out += [t(act, "http://www.w3.org/1999/02/22-rdf-syntax-ns#type", ox.NamedNode(AS + kind)),
                     t(act, AS + "object", iri(obj)), t(act, AS + "published", when[r.release]),
                     t(act, DCT + "isPartOf", node)]

@@ -54,8 +54,11 @@ def git_commit(folder: Path) -> str | None:
 
 
 def build_record(*, base: str, release: str, started: datetime, ended: datetime,
-                 mappings: Mappings, data: Path, code: Path, engine: str) -> Graph:
-    """The PROV-O description of one build: when, from which files (with checksums), by what."""
+                 mappings: Mappings, data: Path, code: Path, engine: str,
+                 derived: dict[str, set[str]] | None = None) -> Graph:
+    """The PROV-O description of one build: when, from which files (with checksums), by what.
+
+    `derived`: graphs the build writes itself (not the mapper) → the tables they are read from."""
     g = Graph()
     build = URIRef(f"{base}id/release/{release}/build")
     g.add((build, RDF.type, PROV.Activity))
@@ -74,7 +77,7 @@ def build_record(*, base: str, release: str, started: datetime, ended: datetime,
         if name == "lod" and commit:
             g.add((agent, SCHEMA.version, Literal(f"git {commit}")))
     files: dict[str, URIRef] = {}
-    for graph, sources in mappings.graph_sources().items():
+    for graph, sources in {**mappings.graph_sources(), **(derived or {})}.items():
         g.add((URIRef(graph), RDF.type, PROV.Entity))
         g.add((URIRef(graph), PROV.wasGeneratedBy, build))
         for name in sorted(sources):

@@ -115,4 +115,5 @@ def generate(out: Path, letters: int, seed: int = 1925) -> dict[str, int]:
     table("mentions", ["document", "person", "organisation", "place", "name_as_printed", "note"], mentions)
     table("citations", ["id", "document", "intro", "note_no", "archive", "fond", "opis", "delo", "folios",
                         "as_printed", "supports", "note"], citations)
+    table("tombstones", ["iri", "status", "successor", "retired_on", "reason"], [])
     return counts

@@ -1,9 +1,11 @@
-"""The publishing server: one Flask application, built by `create_app`, with five blueprints.
+"""The publishing server: one Flask application, built by `create_app`, with six blueprints.
 
     resources  dereferencing: /id/… (303 to /page/… or /data/…), /ontology, /shapes, /graph/…, VoID
     pages      what a historian browses: home, browse lists, search
     sparql     the SPARQL 1.1 Protocol endpoint and its query editor
-    dumps      /dumps/, sitemap.xml, robots.txt
+    dumps      /dumps/ (and earlier releases' /releases/<id>/dumps/), /cmif.xml, /beacon.txt,
+               sitemap.xml, robots.txt
+    changes    the changelog: HTML, RDF and an Activity Streams feed for incremental harvesting
     reconcile  the W3C Reconciliation API for OpenRefine and other projects
 """
 
@@ -17,7 +19,7 @@ from flask_cors import CORS
 from werkzeug.exceptions import HTTPException
 
 from lod.config import Config
-from lod.web import dumps, pages, reconcile, resources, sparql
+from lod.web import changes, dumps, pages, reconcile, resources, sparql
 from lod.web.formats import HTML, NotAcceptable, negotiate
 from lod.web.present import Presenter
 from lod.web.published import NoRelease, Published
@@ -39,7 +41,7 @@ def create_app(config: Config, *, kill_on_timeout: bool = False) -> Flask:
     size = config.server.cache_entries   # rendered representations per worker; 0 turns it off
     app.extensions["lod.responses"] = LRUCache(maxsize=size) if size else None
     CORS(app, expose_headers=EXPOSED, max_age=86400, send_wildcard=True)  # public, read-only data
-    for bp in (resources.bp, pages.bp, sparql.bp, dumps.bp, reconcile.bp):
+    for bp in (resources.bp, pages.bp, sparql.bp, dumps.bp, changes.bp, reconcile.bp):
         app.register_blueprint(bp)
     app.context_processor(_site)
     app.register_error_handler(HTTPException, _http_error)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import pyoxigraph as ox
 
@@ -26,6 +27,7 @@ CONTAINERS = [ox.NamedNode("https://www.ica.org/standards/RiC/ontology#isOrWasIn
               ox.NamedNode("http://www.w3.org/ns/org#unitOf"),
               ox.NamedNode("https://www.ica.org/standards/RiC/ontology#hasOrHadHolder")]
 MAX_DEPTH = 8
+MODIFIED = ox.NamedNode("http://purl.org/dc/terms/modified")   # a record's last change (lod.changes)
 
 
 @dataclass
@@ -68,8 +70,9 @@ class Description:
         return list(dict.fromkeys(out))
 
 
-def _triples(store: ox.Store, subject) -> list[ox.Triple]:
-    return list(dict.fromkeys(q.triple for q in store.quads_for_pattern(subject, None, None)))
+def _triples(store: ox.Store, subject, quiet: frozenset = frozenset()) -> list[ox.Triple]:
+    return list(dict.fromkeys(q.triple for q in store.quads_for_pattern(subject, None, None)
+                              if q.graph_name not in quiet))
 
 
 def label_statement(store: ox.Store, term) -> ox.Triple | None:
@@ -107,14 +110,15 @@ def _ancestors(store: ox.Store, iri: ox.NamedNode) -> tuple[list[ox.NamedNode], 
     return chain[::-1], links
 
 
-def _incoming(store: ox.Store, iri: ox.NamedNode, page: int, size: int) -> tuple[list[Incoming], bool]:
+def _incoming(store: ox.Store, iri: ox.NamedNode, page: int, size: int,
+              quiet: frozenset) -> tuple[list[Incoming], bool]:
     """Incoming links per property: the total, and the page's slice (one pass over the links)."""
     groups: dict[ox.NamedNode, Incoming] = {}
     seen: set[tuple] = set()
     start, more = (page - 1) * size, False
     for q in store.quads_for_pattern(None, None, iri):
         key = (q.subject, q.predicate)
-        if key in seen:
+        if key in seen or q.graph_name in quiet:
             continue
         seen.add(key)
         inc = groups.setdefault(q.predicate, Incoming(q.predicate))
@@ -125,11 +129,14 @@ def _incoming(store: ox.Store, iri: ox.NamedNode, page: int, size: int) -> tuple
     return sorted(groups.values(), key=lambda i: i.predicate.value), more
 
 
-def describe(store: ox.Store, iri: ox.NamedNode, *, page: int = 1, size: int = 100) -> Description:
+def describe(store: ox.Store, iri: ox.NamedNode, *, page: int = 1, size: int = 100,
+             quiet: frozenset[ox.NamedNode] = frozenset()) -> Description:
+    """`quiet` graphs (the changelog) add to the resource's own statements only: their links into
+    it (activities naming it) and their statements about related nodes (last changed) are left out."""
     own = _triples(store, iri)
     owned = _owned(store, iri, own)
     ancestors, up_links = _ancestors(store, iri)
-    incoming, more = _incoming(store, iri, page, size)
+    incoming, more = _incoming(store, iri, page, size, quiet)
     relations: dict = {}
     labels: dict[str, str] = {}
     extra: list[ox.Triple] = list(up_links)
@@ -146,10 +153,18 @@ def describe(store: ox.Store, iri: ox.NamedNode, *, page: int = 1, size: int = 1
     for inc in incoming:
         for s in inc.subjects:
             if not add_label(s):          # a relationship node: say what it relates
-                relations[s] = _triples(store, s)
+                relations[s] = _triples(store, s, quiet)
                 relations[s].extend(t for ts in _owned(store, s, relations[s]).values() for t in ts)
     mentioned = [t for ts in (own, *owned.values(), *relations.values()) for t in ts]
     for term in [iri, *ancestors, *(inc.predicate for inc in incoming),
                  *(t for m in mentioned for t in (m.subject, m.predicate, m.object))]:
         add_label(term)
     return Description(iri, own, owned, ancestors, incoming, relations, labels, page, more, extra)
+
+
+def last_modified(store: ox.Store, d: Description) -> datetime | None:
+    """When anything the description shows last changed: the latest `dcterms:modified` of the
+    resource and of every record it names (labels, incoming links, relationship nodes)."""
+    terms = {d.iri.value, *d.labels, *(s.value for s in d.relations), *(o.value for o in d.owned)}
+    stamps = [q.object.value for t in terms for q in store.quads_for_pattern(ox.NamedNode(t), MODIFIED, None)]
+    return datetime.fromisoformat(max(stamps)) if stamps else None

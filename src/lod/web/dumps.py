@@ -1,32 +1,90 @@
-"""Downloads and crawler aids: /dumps/ (listing and files), sitemap.xml, robots.txt."""
+"""Downloads and crawler aids: /dumps/ (listing and files, also of earlier releases kept on disk),
+/cmif.xml and /beacon.txt (the harvesting files), sitemap.xml, robots.txt."""
 
 from __future__ import annotations
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, abort, render_template, request, send_from_directory, url_for
+import json
+import re
+from datetime import datetime
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, render_template, request, send_file, url_for
 
 from lod import rq
+from lod.provenance import sha256
 from lod.web.resources import base, release
 
 bp = Blueprint("dumps", __name__)
 SITEMAP_URLS = 50_000   # the sitemaps.org limit per file
+RELEASE_ID = re.compile(r"[0-9]{8}T[0-9]{6}Z(-[0-9]+)?")
+
+
+TYPES = {".gz": "application/gzip", ".xml": "application/xml; charset=utf-8",
+         ".txt": "text/plain; charset=utf-8", ".json": "application/json"}
 
 
 @bp.get("/dumps/")
 def listing():
     rel = release()
-    return render_template("dumps.html", title="Downloads", dumps=rel.manifest, modified=rel.modified)
+    return render_template("dumps.html", title="Downloads", dumps=rel.manifest, modified=rel.modified,
+                           prefix="/dumps/")
 
 
 @bp.get("/dumps/<name>")
 def download(name: str):
-    """A dump file, with ETag/Last-Modified and range support from Werkzeug."""
-    folder = release().path / "dumps"
-    if not (folder / name).is_file():
-        abort(404, f"no dump named {name!r}; see /dumps/")
-    response = send_from_directory(folder, name, conditional=True, max_age=3600)
-    if name.endswith(".gz"):  # the file itself is the download: no Content-Encoding for clients to undo
-        response.headers["Content-Type"] = "application/gzip"
+    return send(release().path, name)
+
+
+@bp.get("/releases/<rid>/dumps/")
+def release_listing(rid: str):
+    folder = _release_folder(rid)
+    manifest = json.loads((folder / "dumps" / "manifest.json").read_text(encoding="utf-8"))
+    built = datetime.fromisoformat(json.loads((folder / "build.json").read_text(encoding="utf-8"))["finished"])
+    return render_template("dumps.html", title=f"Downloads of release {rid}", dumps=manifest, modified=built,
+                           prefix=f"/releases/{rid}/dumps/", shown_release=rid)
+
+
+@bp.get("/releases/<rid>/dumps/<name>")
+def release_download(rid: str, name: str):
+    return send(_release_folder(rid), name)
+
+
+@bp.get("/cmif.xml")
+def cmif_file():
+    """The CMIF file at the URL its own idno names; Last-Modified is its publication date."""
+    rel = release()
+    published = rel.info.get("cmif", {}).get("published")
+    return send(rel.path, "cmif.xml", modified=datetime.fromisoformat(published) if published else None)
+
+
+@bp.get("/beacon.txt")
+def beacon_file():
+    return send(release().path, "beacon.txt")
+
+
+def _release_folder(rid: str) -> Path:
+    """A release kept on disk (its id is a folder name under var/releases, never a path)."""
+    folder = release().path.parent / rid
+    if not RELEASE_ID.fullmatch(rid) or not (folder / "dumps" / "manifest.json").is_file():
+        abort(404, f"no release {rid!r} is kept here; see /changes")
+    return folder
+
+
+def send(folder: Path, name: str, modified: datetime | None = None) -> Response:
+    """A release's file, with its SHA-256 as ETag (same bytes, same validator in every release),
+    Last-Modified, and range support from Werkzeug."""
+    sums = {d["file"]: d["sha256"] for d in
+            json.loads((folder / "dumps" / "manifest.json").read_text(encoding="utf-8"))}
+    if name not in sums and name not in ("SHA256SUMS", "manifest.json"):
+        abort(404, f"no download named {name!r}; see /dumps/")
+    path = folder / "dumps" / name
+    built = modified or datetime.fromisoformat(json.loads((folder / "build.json").read_text())["finished"])
+    response = send_file(path, conditional=True, max_age=3600, etag=sums.get(name) or sha256(path),
+                         last_modified=built)
+    suffix = Path(name).suffix
+    if suffix in TYPES:   # a .gz file is the download itself: no Content-Encoding for clients to undo
+        response.headers["Content-Type"] = TYPES[suffix]
         response.headers.pop("Content-Encoding", None)
     return response
 

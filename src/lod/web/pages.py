@@ -38,7 +38,7 @@ def home():
     dataset = {  # schema.org Dataset, for dataset search engines
         "@context": "https://schema.org/", "@type": "Dataset", "name": config.title,
         "url": base(), "license": config.licence, "dateModified": rel.info.get("finished"),
-        "version": rel.id, "isAccessibleForFree": True,
+        "version": str(rel.info.get("version", rel.id)), "isAccessibleForFree": True,
         "distribution": [{"@type": "DataDownload", "encodingFormat": d["media_type"],
                           "contentUrl": f"{base()}dumps/{d['file']}"} for d in rel.manifest],
     }

@@ -41,6 +41,7 @@ PROPERTY_NAMES = {
     "textualValue": "Text", "hasAddressee": "Addressee", "hasSender": "Sender",
     "exactMatch": "Same as", "sameAs": "Same as", f"{RDF}subject": "Links", f"{RDF}predicate": "As",
     f"{RDF}object": "To", "http://purl.org/dc/terms/date": "Date", "http://purl.org/dc/terms/subject": "Subjects",
+    "http://purl.org/dc/terms/modified": "Last changed", "isReplacedBy": "Replaced by",
 }
 
 

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from lod import changes
+
 
 class NoRelease(RuntimeError):
     """Nothing has been published yet under the configured var/ folder."""
@@ -46,12 +48,18 @@ class Release:
         return datetime.fromisoformat(self.info["finished"])
 
     @cached_property
+    def tombstones(self) -> dict[str, changes.Tombstone]:
+        """Retired IRIs (relative to the base) → their tombstone (lod.changes)."""
+        return changes.read_published_tombstones(self.path)
+
+    @cached_property
+    def history(self) -> list[changes.Release]:
+        """The changelog, oldest release first (empty for releases built before it existed)."""
+        return changes.read_history(self.path) if (self.path / changes.CHANGES_FILE).exists() else []
+
+    @cached_property
     def manifest(self) -> dict:
         return json.loads((self.path / "dumps" / "manifest.json").read_text(encoding="utf-8"))
-
-    def etag(self, *parts: object) -> str:
-        """A strong validator for one representation: the release id plus what selects it."""
-        return "-".join([self.id, *map(str, parts)])
 
     def cached(self, key: str, make):
         """Per-release memo (browse lists, search index): computed once per worker and release."""

@@ -8,14 +8,18 @@ the VoID description — are answered directly with `Vary: Accept`. docs/decisio
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request
 
 from lod.config import Server
 from lod.vocab import prefixes
-from lod.web.describe import describe
+from lod.web.describe import describe, last_modified
 from lod.web.formats import GRAPH, HTML, RESOURCE, Format, by_name, negotiate
 from lod.web.published import Release
 
@@ -43,15 +47,20 @@ def choose(offers: list[Format]) -> Format:
     return by_name(offers, name) if name else negotiate(offers, request.accept_mimetypes)
 
 
-def conditional(etag: str, rel: Release, make: Callable[[], Response], *, negotiated: bool) -> Response:
-    """Answer 304 when the client holds this representation, else build it; set validators and caching."""
-    if etag in request.if_none_match or (not request.if_none_match and request.if_modified_since
-                                         and request.if_modified_since >= rel.modified.replace(microsecond=0)):
-        response = Response(status=304)
-    else:
-        response = make()
+def conditional(response: Response, etag: str, modified: datetime, *, negotiated: bool) -> Response:
+    """Validators and caching headers; 304 (body dropped) when the client already holds it.
+
+    If-None-Match wins over If-Modified-Since (RFC 9110 §13.2.2)."""
     response.set_etag(etag)
-    response.last_modified = rel.modified
+    response.last_modified = modified
+    if request.if_none_match:
+        fresh = etag in request.if_none_match
+    else:
+        fresh = bool(request.if_modified_since and request.if_modified_since >= modified.replace(microsecond=0))
+    if fresh and response.status_code == 200:
+        response.status_code = 304
+        response.set_data(b"")
+        response.headers.pop("Content-Type", None)
     response.cache_control.public = True
     response.cache_control.max_age = server().max_age
     if negotiated:
@@ -88,51 +97,59 @@ def page_number() -> int:
 
 # -- one representation of one description --------------------------------------------------------
 
-Rendered = tuple[bytes | str, int, bool]   # body, status, whether a next page exists
+@dataclass(frozen=True)
+class Rendered:
+    """One rendered representation, as cached per worker."""
+
+    body: bytes | str
+    status: int = 200
+    more: bool = False                  # another page of incoming links exists
+    modified: datetime | None = None    # when what it shows last changed (None: the release's date)
+
+    @cached_property
+    def etag(self) -> str:
+        """A strong validator from the bytes themselves: unchanged content keeps it across releases."""
+        data = self.body.encode() if isinstance(self.body, str) else self.body
+        return hashlib.sha256(data).hexdigest()[:32]
 
 
 def represent(key: str, fmt: Format, doc_path: str, render: Callable[[Format, int], Rendered], *,
               negotiated: bool) -> Response:
     """One representation of one document, with validators, alternates and a per-worker cache."""
     rel, page = release(), page_number()
-    etag = rel.etag(key, fmt.name, page)
-
-    def make() -> Response:
-        # Rendered representations per worker (None when [server].cache_entries = 0): a release
-        # never changes, so neither do they; the key holds the release id.
-        cache, cache_key = current_app.extensions["lod.responses"], (rel.id, key, fmt.name, page)
-        cached = cache.get(cache_key) if cache is not None else None
-        if cached is None:
-            cached = render(fmt, page)
-            if cache is not None:
-                cache[cache_key] = cached
-        body, status, more = cached
-        response = Response(body, status, content_type=fmt.content_type)
-        links = link_header(alternates(doc_path))
-        if more:
-            links += f', <{request.path}?page={page + 1}>; rel="next"'
-        response.headers["Link"] = links
-        if negotiated:
-            response.headers["Content-Location"] = doc_path if fmt is HTML else f"{doc_path}.{fmt.name}"
-        return response
-
-    return conditional(etag, rel, make, negotiated=negotiated)
+    # Rendered representations per worker (None when [server].cache_entries = 0): a release
+    # never changes, so neither do they; the key holds the release id.
+    cache, cache_key = current_app.extensions["lod.responses"], (rel.id, key, fmt.name, page)
+    rendered = cache.get(cache_key) if cache is not None else None
+    if rendered is None:
+        rendered = render(fmt, page)
+        if cache is not None:
+            cache[cache_key] = rendered
+    response = Response(rendered.body, rendered.status, content_type=fmt.content_type)
+    links = link_header(alternates(doc_path))
+    if rendered.more:
+        links += f', <{request.path}?page={page + 1}>; rel="next"'
+    response.headers["Link"] = links
+    if negotiated:
+        response.headers["Content-Location"] = doc_path if fmt is HTML else f"{doc_path}.{fmt.name}"
+    return conditional(response, rendered.etag, rendered.modified or rel.modified, negotiated=negotiated)
 
 
 def description(source: ox.Store, iri: str, doc_path: str) -> Callable[[Format, int], Rendered]:
     """Render the description of `iri` (see describe.py); 404 in the asked format when nothing is known."""
     def render(fmt: Format, page: int) -> Rendered:
-        d = describe(source, ox.NamedNode(iri), page=page, size=server().page_size)
-        status = 200 if d.found else 404
+        d = describe(source, ox.NamedNode(iri), page=page, size=server().page_size,
+                     quiet=frozenset([ox.NamedNode(f"{base()}graph/changes")]))
+        status, modified = (200, last_modified(source, d)) if d.found else (404, None)
         if fmt is not HTML:
-            return serialize(d.triples(), fmt), status, d.more
+            return Rendered(serialize(d.triples(), fmt), status, d.more, modified)
         if not d.found:
-            return render_template("error.html", title="Not found",
-                                   message=f"Nothing is known here about <{iri}>."), 404, False
+            return Rendered(render_template("error.html", title="Not found",
+                                            message=f"Nothing is known here about <{iri}>."), 404)
         view = current_app.extensions["lod.presenter"].page(d)
         body = render_template("resource.html", **view, alternates=alternates(doc_path), page=d.page,
                                more=d.more, page_size=server().page_size, jsonld=json_ld_script(d.own))
-        return body, 200, d.more
+        return Rendered(body, 200, d.more, modified)
     return render
 
 
@@ -141,7 +158,7 @@ def whole(quads: Callable[[], Iterable[ox.Quad]], html: Callable[[Format, int], 
     def render(fmt: Format, page: int) -> Rendered:
         if fmt is HTML:
             return html(fmt, page)
-        return serialize((q.triple for q in quads()), fmt), 200, False
+        return Rendered(serialize((q.triple for q in quads()), fmt))
     return render
 
 
@@ -150,7 +167,20 @@ def named_graph(graph: str) -> Callable[[], Iterable[ox.Quad]]:
 
 
 def page_file(read: Callable[[], str]) -> Callable[[Format, int], Rendered]:
-    return lambda fmt, page: (read(), 200, False)
+    return lambda fmt, page: Rendered(read())
+
+
+def retired(rest: str, route: str, suffix: str = "") -> Response | None:
+    """A retired IRI's answer: 301 to its successor (under the same route), or 410 Gone."""
+    stone = release().tombstones.get(f"id/{rest}")
+    if stone is None:
+        return None
+    if stone.status == "moved":
+        response = redirect(f"/{route}{stone.successor.removeprefix('id/')}{suffix}", code=301)
+        response.cache_control.public = True
+        response.cache_control.max_age = server().max_age
+        return response
+    abort(410, f"<{base()}id/{rest}> was retired on {stone.retired_on}: {stone.reason}")
 
 
 def _split_format(rest: str) -> tuple[str, Format | None]:
@@ -167,6 +197,8 @@ def _split_format(rest: str) -> tuple[str, Format | None]:
 @bp.get("/id/<path:rest>")
 def entity(rest: str):
     """303 See Other from the thing to the document describing it (after checking it exists)."""
+    if (gone := retired(rest, "id/")) is not None:
+        return gone
     iri, fmt, store = ox.NamedNode(base() + "id/" + rest), choose(RESOURCE), release().store
     if next(store.quads_for_pattern(iri, None, None), None) is None and \
             next(store.quads_for_pattern(None, None, iri), None) is None:
@@ -182,6 +214,8 @@ def entity(rest: str):
 
 @bp.get("/page/id/<path:rest>")
 def page(rest: str):
+    if (gone := retired(rest, "page/id/")) is not None:
+        return gone
     iri, doc = base() + "id/" + rest, f"/data/id/{rest}"
     return represent(iri, HTML, doc, description(release().store, iri, doc), negotiated=False)
 
@@ -189,6 +223,8 @@ def page(rest: str):
 @bp.get("/data/id/<path:rest>")
 def data(rest: str):
     stem, fmt = _split_format(rest)
+    if (gone := retired(stem, "data/id/", f".{fmt.name}" if fmt else "")) is not None:
+        return gone
     negotiated = fmt is None
     fmt = fmt or choose(RESOURCE)
     if fmt is HTML:

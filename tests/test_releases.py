@@ -1,0 +1,161 @@
+"""Releases over time, on a private copy of the edition: versions, the `iris` check and tombstones,
+the changelog and its Activity Streams feed, CMIF's publication date, and what a harvester sees
+over HTTP (a threaded WSGI server on loopback) between two releases."""
+
+from __future__ import annotations
+
+import csv
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import requests
+from lxml import etree
+from werkzeug.serving import make_server
+
+from conftest import BASE
+from lod import cli
+from lod.build import Pipeline
+from lod.changes import IrisDropped
+from lod.release import Releases
+from lod.web import create_app
+
+TEI = {"tei": "http://www.tei-c.org/ns/1.0"}
+
+
+def edit(path: Path, key: str, change) -> None:
+    """Rewrite one table: `change(row)` returns the new row, or None to drop it."""
+    with path.open(newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        fields, rows = reader.fieldnames, list(reader)
+    rows = [r if r[fields[0]] != key else change(r) for r in rows]
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(r for r in rows if r is not None)
+
+
+def add_tombstone(data: Path, iri: str, status: str, successor: str = "") -> None:
+    with (data / "tombstones.csv").open("a", encoding="utf-8") as f:
+        f.write(f"{iri},{status},{successor},2026-11-25,merged into another entry in review\n")
+
+
+@contextmanager
+def serving(config) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, create_app(config), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+
+
+def newest(url: str, release: str) -> list[tuple]:
+    """(type, object, target) of the activities of one release, read from the feed's last page."""
+    collection = requests.get(f"{url}/changes", headers={"Accept": "application/activity+json"}, timeout=10).json()
+    last = requests.get(collection["last"]["id"].replace(BASE, url + "/"), timeout=10).json()
+    return [(a["type"], a["object"]["id"], a.get("target", {}).get("id")) for a in last["orderedItems"]
+            if a["id"].startswith(f"{BASE}changes#{release}-")]
+
+
+def build(config):
+    return Pipeline(config).build(Releases(config.path("var")))
+
+
+@pytest.fixture
+def first(edition_copy, config_for):
+    config = config_for(edition_copy)
+    return config, build(config), edition_copy
+
+
+def test_an_unchanged_rebuild_is_a_new_version_with_nothing_changed(first):
+    config, one, _ = first
+    two = build(config)
+    assert (one.version, two.version) == (1, 2)
+    info = json.loads((Releases(config.path("var")).current() / "build.json").read_text())
+    assert info["changes"] == {"added": 0, "changed": 0, "removed": 0} and info["previous"] == one.release
+    cmif = [etree.parse(str(r.path / "dumps" / "cmif.xml")) for r in (one, two)]
+    dates = [c.find(".//tei:publicationStmt/tei:date", TEI).get("when") for c in cmif]
+    assert dates[0] == dates[1]           # same content, same publication date for correspSearch
+    assert (one.path / "dumps" / "cmif.xml").exists()   # the earlier release's downloads are kept
+
+
+def test_the_changes_feed_lists_exactly_a_changed_record(first):
+    config, one, data = first
+    with serving(config) as url:
+        etags = {p: requests.get(f"{url}/data/id/person/{p}.ttl", timeout=10).headers["ETag"]
+                 for p in ("sukhanova", "stalin")}
+        edit(data / "persons.csv", "sukhanova", lambda r: {**r, "birth": "1889"})
+        two = build(config)
+        assert newest(url, two.release) == [("Update", f"{BASE}id/person/sukhanova", None)]
+        collection = requests.get(f"{url}/changes.json", timeout=10).json()
+        assert collection["totalItems"] == 1 + sum(1 for _ in (one.path / "records.tsv").open())
+        # A harvester holding the first release's ETags refetches only what changed.
+        assert requests.get(f"{url}/data/id/person/stalin.ttl", headers={"If-None-Match": etags["stalin"]},
+                            timeout=10).status_code == 304
+        changed = requests.get(f"{url}/data/id/person/sukhanova.ttl",
+                               headers={"If-None-Match": etags["sukhanova"]}, timeout=10)
+        assert changed.status_code == 200 and '"1889"' in changed.text
+        page = requests.get(f"{url}/changes", headers={"Accept": "text/html"}, timeout=10).text
+        assert "Release 2" in page and 'href="/id/person/sukhanova"' in page
+        turtle = requests.get(f"{url}/changes.ttl", timeout=10).text
+        assert f"<{BASE}changes#{two.release}-1>" in turtle or f"changes#{two.release}-1" in turtle
+        older = requests.get(f"{url}/releases/{one.release}/dumps/cmif.xml", timeout=10)
+        assert older.status_code == 200 and older.content == (one.path / "dumps" / "cmif.xml").read_bytes()
+        assert requests.get(f"{url}/releases/..%2F..%2Fetc/dumps/", timeout=10).status_code == 404
+    cmif = [etree.parse(str(r.path / "dumps" / "cmif.xml")) for r in (one, two)]
+    assert len({c.find(".//tei:publicationStmt/tei:date", TEI).get("when") for c in cmif}) == 1  # no CMIF field changed
+
+
+def test_a_dropped_iri_is_refused_until_a_tombstone_declares_it(first, capsys):
+    config, one, data = first
+    current = Releases(config.path("var")).current()
+    edit(data / "persons.csv", "astrov", lambda r: None)
+    with pytest.raises(IrisDropped) as refused:
+        build(config)
+    assert "id/person/astrov" in str(refused.value) and "tombstones.csv" in str(refused.value)
+    assert Releases(config.path("var")).current() == current        # nothing published
+    assert cli.main(["--config", str(config.root / "lod.toml"), "validate"]) == 1
+    assert "id/person/astrov" in capsys.readouterr().err
+
+    add_tombstone(data, "id/person/astrov", "gone")
+    two = build(config)
+    with serving(config) as url:
+        for path in ("/id/person/astrov", "/page/id/person/astrov", "/data/id/person/astrov.ttl"):
+            response = requests.get(url + path, allow_redirects=False, timeout=10)
+            assert response.status_code == 410 and "merged into another entry" in response.text, path
+        assert newest(url, two.release) == [("Delete", f"{BASE}id/person/astrov", None)]
+    # The tombstone is carried into later releases.
+    assert "id/person/astrov" in json.loads((build(config).path / "tombstones.json").read_text())
+
+
+def test_a_moved_iri_redirects_to_its_successor(first):
+    config, _, data = first
+    edit(data / "persons.csv", "miliukov", lambda r: None)
+    add_tombstone(data, "id/person/miliukov", "moved", "id/person/riabushinskii")
+    two = build(config)
+    with serving(config) as url:
+        for path, target in (("/id/person/miliukov", "/id/person/riabushinskii"),
+                             ("/data/id/person/miliukov.ttl", "/data/id/person/riabushinskii.ttl")):
+            response = requests.get(url + path, allow_redirects=False, timeout=10)
+            assert response.status_code == 301 and response.headers["Location"].endswith(target)
+        assert newest(url, two.release) == [
+            ("Move", f"{BASE}id/person/miliukov", f"{BASE}id/person/riabushinskii")]
+
+
+@pytest.mark.parametrize("row, message", [
+    ("id/person/stalin,gone,,2026-11-25,wrong\n", "still publishes it"),
+    ("id/person/nobody,moved,id/person/no-such,2026-11-25,wrong\n", "is not published by this build"),
+    ("id/person/nobody,gone,id/person/stalin,2026-11-25,wrong\n", "use status 'moved'"),
+])
+def test_a_contradictory_tombstone_is_refused_with_its_row(first, row, message):
+    config, _, data = first
+    with (data / "tombstones.csv").open("a", encoding="utf-8") as f:
+        f.write(row)
+    with pytest.raises(IrisDropped) as refused:
+        build(config)
+    assert "tombstones.csv, row 2" in str(refused.value) and message in str(refused.value)

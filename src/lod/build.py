@@ -168,9 +168,8 @@ class Pipeline:
             written += harvest
             dumps.write_manifest(work / "dumps", written)
         with self.phase("void"):
-            void.write(store.store, work / "void.ttl", base=self.base, title=dataset.title,
-                       licence=dataset.licence, dumps=written, version=entry.version,
-                       issued=entry.published, publisher=dataset.publisher, release=release)
+            void.write(store.store, work / "void.ttl", dataset=dataset, dumps=written, version=entry.version,
+                       issued=entry.published, release=release)
         with self.phase("vocabulary"):
             docs.publish(checked.ontology, checked.shapes, work / "vocab")
         del store

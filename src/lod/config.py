@@ -24,7 +24,11 @@ class Dataset:
     base_iri: str = "http://localhost:8080/"
     title: str = "Stalin's Letters to Molotov, 1925–1936 — linked data"
     licence: str = "https://creativecommons.org/licenses/by/4.0/"
+    description: str = ("The 86 letters, coded telegrams and notes of the printed edition as linked open data: "
+                        "who wrote to whom, when and where, the persons and party and state bodies they name "
+                        "(with dated offices), and the archival reference of every document.")
     publisher: str = "The Stalin–Molotov letters linked-data project"
+    keywords: tuple[str, ...] = ("Soviet history", "letters", "Stalin", "Molotov", "Politburo", "archives")
     # The printed edition the facts are read from: the CMIF file's bibliographic source.
     edition: str = ("Lars T. Lih, Oleg V. Naumov and Oleg V. Khlevniuk (eds.), Stalin's Letters to Molotov, "
                     "1925–1936, trans. Catherine A. Fitzpatrick. New Haven: Yale University Press, 1995. "
@@ -109,6 +113,8 @@ def _section(cls: type, values: dict, where: str) -> object:
             value = Path(value)
         elif kind is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
+        elif kind is tuple and isinstance(value, list) and all(isinstance(v, str) for v in value):
+            value = tuple(value)
         elif not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
             raise ConfigError(f"{where}.{key}: expected {kind.__name__}, got {value!r}")
         kwargs[key] = value

@@ -17,12 +17,14 @@ from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, VOID
 
 from lod import rq
+from lod.config import Dataset
 from lod.dumps import Dump
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 DCAT = Namespace("http://www.w3.org/ns/dcat#")   # DCAT 3 (rdflib's closed namespace lacks its versioning terms)
 IANA = "https://www.iana.org/assignments/media-types/"
+RDF_DUMPS = {"application/n-quads", "text/turtle", "application/ld+json"}
 CONFORMS = {  # what a file follows, by file extension (beyond its media type)
     ".xml": URIRef("https://github.com/TEI-Correspondence-SIG/CMIF"),
     ".txt": URIRef("https://gbv.github.io/beaconspec/beacon.html"),
@@ -55,23 +57,25 @@ def _namespace(iri: str) -> str:
     return iri[: cut + 1]
 
 
-def describe(store: ox.Store, base: str, title: str, licence: str, dumps: list[Dump], *, version: int,
-             issued: str, publisher: str, release: str) -> Graph:
+def describe(store: ox.Store, dataset: Dataset, dumps: list[Dump], *, version: int, issued: str,
+             release: str) -> Graph:
+    base, title, licence = dataset.base_iri, dataset.title, dataset.licence
     g = Graph()
     for prefix, ns in (("void", VOID), ("dcterms", DCTERMS), ("dcat", DCAT), ("spdx", SPDX)):
         g.bind(prefix, ns)
     ds = dataset_iri(base)
     g.add((ds, RDF.type, VOID.Dataset))
     g.add((ds, DCTERMS.title, Literal(title, lang="en")))
+    g.add((ds, DCTERMS.description, Literal(dataset.description, lang="en")))
     g.add((ds, DCTERMS.license, URIRef(licence)))
     g.add((ds, FOAF.homepage, URIRef(base)))
     g.add((ds, VOID.sparqlEndpoint, URIRef(f"{base}sparql")))
     g.add((ds, VOID.uriSpace, Literal(f"{base}id/")))
     g.add((ds, VOID.rootResource, URIRef(f"{base}id/document/1")))
     for dump in dumps:
-        if dump.media_type != "text/plain":   # BEACON is a link list, not RDF: DCAT only
+        if dump.media_type in RDF_DUMPS:   # CMIF and BEACON are distributions (DCAT), not RDF dumps
             g.add((ds, VOID.dataDump, URIRef(f"{base}dumps/{dump.file}")))
-    _dcat(g, ds, base, licence, dumps, version=version, issued=issued, publisher=publisher, release=release)
+    _dcat(g, ds, dataset, dumps, version=version, issued=issued, release=release)
     totals = _rows(store, "void-totals")[0]
     g.add((ds, VOID.triples, _integer(totals["triples"])))
     g.add((ds, VOID.distinctSubjects, _integer(totals["subjects"])))
@@ -106,9 +110,10 @@ def describe(store: ox.Store, base: str, title: str, licence: str, dumps: list[D
     return g
 
 
-def _dcat(g: Graph, ds: URIRef, base: str, licence: str, dumps: list[Dump], *, version: int, issued: str,
-          publisher: str, release: str) -> None:
+def _dcat(g: Graph, ds: URIRef, dataset: Dataset, dumps: list[Dump], *, version: int, issued: str,
+          release: str) -> None:
     """DCAT 3 (DCAT-AP-friendly): the catalogue, this dataset's version, its distributions and the SPARQL service."""
+    base, licence, publisher = dataset.base_iri, dataset.licence, dataset.publisher
     catalog, service, agent = URIRef(f"{base}.well-known/void#catalog"), URIRef(f"{base}sparql"), \
         URIRef(f"{base}.well-known/void#publisher")
     when = Literal(issued, datatype=XSD.dateTime)
@@ -126,7 +131,7 @@ def _dcat(g: Graph, ds: URIRef, base: str, licence: str, dumps: list[Dump], *, v
     g.add((ds, DCAT.version, Literal(str(version))))
     g.add((ds, DCTERMS.modified, when))
     g.add((ds, DCAT.hasCurrentVersion, URIRef(f"{base}id/release/{release}")))
-    for word in ("Soviet history", "letters", "Stalin", "Molotov", "Politburo", "archives"):
+    for word in dataset.keywords:
         g.add((ds, DCAT.keyword, Literal(word, lang="en")))
     g.add((service, RDF.type, DCAT.DataService))
     g.add((service, DCAT.endpointURL, service))

@@ -37,6 +37,8 @@ def home():
     config = current_app.config["LOD"].dataset
     dataset = {  # schema.org Dataset, for dataset search engines
         "@context": "https://schema.org/", "@type": "Dataset", "name": config.title,
+        "description": config.description, "publisher": {"@type": "Organization", "name": config.publisher},
+        "keywords": list(config.keywords),
         "url": base(), "license": config.licence, "dateModified": rel.info.get("finished"),
         "version": str(rel.info.get("version", rel.id)), "isAccessibleForFree": True,
         "distribution": [{"@type": "DataDownload", "encodingFormat": d["media_type"],

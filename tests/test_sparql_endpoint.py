@@ -170,7 +170,7 @@ def test_service_description_and_editor(server):
     assert (endpoint, SD.endpoint, endpoint) in g
     assert (endpoint, SD.feature, SD.UnionDefaultGraph) in g
     page = requests.get(f"{server}/sparql", headers={"Accept": "text/html"})
-    assert page.status_code == 200 and page.text.count('href="/sparql?example=') == 13
+    assert page.status_code == 200 and page.text.count('href="/sparql?example=') == 14
 
 
 def test_every_example_query_runs_and_answers(server):

@@ -234,8 +234,7 @@ def to_rdf(comparison: Comparison, stones: dict[str, Tombstone], base: str, data
         for n, (kind, obj, target) in enumerate(activities(r, stones), start=1):
             act = ox.NamedNode(activity_iri(base, r.release, n))
             out += [t(act, "http://www.w3.org/1999/02/22-rdf-syntax-ns#type", ox.NamedNode(AS + kind)),
-                    t(act, AS + "object", iri(obj)), t(act, AS + "published", when[r.release]),
-                    t(act, DCT + "isPartOf", node)]
+                    t(act, AS + "object", iri(obj)), t(act, DCT + "isPartOf", node)]   # its date: the release's
             if target:
                 out.append(t(act, AS + "target", iri(target)))
     for path, (_, modified) in comparison.index.items():

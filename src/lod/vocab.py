@@ -11,6 +11,7 @@ PREFIXES = {
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "owl": "http://www.w3.org/2002/07/owl#",
     "sh": "http://www.w3.org/ns/shacl#", "void": "http://rdfs.org/ns/void#",
     "foaf": "http://xmlns.com/foaf/0.1/", "wd": "http://www.wikidata.org/entity/",
+    "dcat": "http://www.w3.org/ns/dcat#", "as": "https://www.w3.org/ns/activitystreams#",
 }
 
 

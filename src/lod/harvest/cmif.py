@@ -59,8 +59,9 @@ def _el(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> 
     return e
 
 
-def _refs(*groups: str) -> str:
-    return " ".join(ref for g in groups for ref in g.split() if ref)
+def _refs(authorities: str, ours: str) -> str:
+    """Authority IRIs (sorted: GROUP_CONCAT's order is not fixed) and then our own."""
+    return " ".join([*sorted(authorities.split()), ours])
 
 
 def _date(parent: ET.Element, doc: dict[str, str]) -> None:
@@ -82,7 +83,7 @@ def _correspondent(parent: ET.Element, agent: dict[str, str]) -> None:
 def document(store: ox.Store, source: Source) -> ET.ElementTree:
     """The CMIF document; its `publicationStmt/date` is filled in by `write`."""
     agents: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-    for a in _rows(store, "cmif-correspondents", source.base):
+    for a in sorted(_rows(store, "cmif-correspondents", source.base), key=lambda a: (a["name"], a["agent"])):
         agents[a["doc"]][a["role"]].append(a)
     tei = ET.Element(f"{{{TEI}}}TEI")
     header = _el(tei, "teiHeader")

@@ -129,8 +129,11 @@ def test_a_dropped_iri_is_refused_until_a_tombstone_declares_it(first, capsys):
             response = requests.get(url + path, allow_redirects=False, timeout=10)
             assert response.status_code == 410 and "merged into another entry" in response.text, path
         assert newest(url, two.release) == [("Delete", f"{BASE}id/person/astrov", None)]
-    # The tombstone is carried into later releases.
+    # The tombstone is carried into later releases, and its row may not be deleted.
     assert "id/person/astrov" in json.loads((build(config).path / "tombstones.json").read_text())
+    (data / "tombstones.csv").write_text("iri,status,successor,retired_on,reason\n")
+    with pytest.raises(IrisDropped, match="the tombstone of id/person/astrov .* was removed"):
+        build(config)
 
 
 def test_a_moved_iri_redirects_to_its_successor(first):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -75,7 +76,7 @@ def _owner(subject: str, subjects: set[str], labelled: set[str]) -> str:
     return subject
 
 
-def records(quads: ox.QuadParser | list[ox.Quad], base: str) -> dict[str, str]:
+def records(quads: Iterable[ox.Quad], base: str) -> dict[str, str]:
     """Record path (relative to base) → digest, from the data graphs' quads (order does not matter)."""
     space = f"{base}id/"
     partial: dict[str, int] = defaultdict(int)
@@ -152,6 +153,9 @@ def compare(new: dict[str, str], last: Path | None, stones: dict[str, Tombstone]
     old = read_records(last) if last and (last / RECORDS_FILE).exists() else {}
     history = read_history(last) if last and (last / CHANGES_FILE).exists() else []
     dropped = sorted(p for p in old if p not in new and p not in stones)
+    if last:
+        problems += [f"{file}: the tombstone of {p} (published in release {last.name}) was removed; "
+                     "retired IRIs stay retired" for p in sorted(read_published_tombstones(last)) if p not in stones]
     if dropped:
         problems.append(f"{len(dropped)} IRI(s) of release {last.name if last else '?'} would disappear "
                         f"without a tombstone; declare each in {file} (status gone or moved):")

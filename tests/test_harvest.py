@@ -169,6 +169,11 @@ def test_dcat_and_void_agree_with_the_data_and_the_home_page(server, description
     assert {d["contentUrl"] for d in jsonld["distribution"]} == {
         str(description.value(d, DCAT.downloadURL)) for d in description.objects(ds, DCAT.distribution)} - {"None"}
     assert jsonld["version"] == str(result.version) and jsonld["license"] == str(description.value(ds, DCTERMS.license))
+    period = description.value(ds, DCTERMS.temporal)
+    span = select(store, """SELECT (MIN(?b) AS ?first) WHERE { ?doc <https://www.ica.org/standards/RiC/ontology#hasCreationDate>
+        / <http://www.cidoc-crm.org/cidoc-crm/P82a_begin_of_the_begin> ?b }""")
+    assert str(description.value(period, DCAT.startDate)) == span[0]["first"] == "1925-07-01"
+    assert jsonld["temporalCoverage"] == f"1925-07-01/{description.value(period, DCAT.endDate)}"
 
 
 def test_resources_and_dumps_answer_conditional_requests(server):

@@ -5,6 +5,7 @@ over HTTP (a threaded WSGI server on loopback) between two releases."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import threading
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from conftest import BASE
 from lod import cli
 from lod.build import Pipeline
 from lod.changes import IrisDropped
+from lod.config import ReleasePolicy
 from lod.release import Releases
 from lod.web import create_app
 
@@ -162,3 +164,13 @@ def test_a_contradictory_tombstone_is_refused_with_its_row(first, row, message):
     with pytest.raises(IrisDropped) as refused:
         build(config)
     assert "tombstones.csv, row 2" in str(refused.value) and message in str(refused.value)
+
+
+def test_older_releases_keep_their_downloads_but_not_their_stores(first):
+    config, one, _ = first
+    config = dataclasses.replace(config, releases=ReleasePolicy(keep_stores=2))
+    two, three = build(config), build(config)
+    assert [(r.path / "store").exists() for r in (one, two, three)] == [False, True, True]
+    with serving(config) as url:
+        assert requests.get(f"{url}/releases/{one.release}/dumps/cmif.xml", timeout=10).status_code == 200
+        assert requests.get(f"{url}/data/id/person/stalin.ttl", timeout=10).status_code == 200

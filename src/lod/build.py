@@ -135,6 +135,8 @@ class Pipeline:
             releases.discard(work)
             raise
         self.console.print(f"Published release [bold]{release}[/] → {result.path}")
+        for old in releases.prune_stores(self.config.releases.keep_stores):
+            self.console.print(f"  removed the store of release {old} (its downloads are kept)")
         return result
 
     def _build(self, release: str, work: Path, started: datetime, last: Path | None) -> BuildResult:

@@ -78,6 +78,13 @@ class Linking:
 
 
 @dataclass(frozen=True)
+class ReleasePolicy:
+    # Published releases that keep their store (the current one always does). Older releases
+    # keep their dumps, changelog and harvesting files, still downloadable at /releases/<id>/dumps/.
+    keep_stores: int = 3
+
+
+@dataclass(frozen=True)
 class Config:
     root: Path = Path(".")
     dataset: Dataset = field(default_factory=Dataset)
@@ -85,6 +92,7 @@ class Config:
     mapper: Mapper = field(default_factory=Mapper)
     server: Server = field(default_factory=Server)
     linking: Linking = field(default_factory=Linking)
+    releases: ReleasePolicy = field(default_factory=ReleasePolicy)
 
     def path(self, name: str) -> Path:
         """A configured path, resolved against the configuration file's folder."""
@@ -130,13 +138,16 @@ def load(path: Path | str | None = None) -> Config:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: not valid TOML: {err}") from err
-    sections = {"dataset": Dataset, "paths": Paths, "mapper": Mapper, "server": Server, "linking": Linking}
+    sections = {"dataset": Dataset, "paths": Paths, "mapper": Mapper, "server": Server, "linking": Linking,
+                "releases": ReleasePolicy}
     kwargs: dict[str, object] = {"root": path.resolve().parent}
     for name, values in raw.items():
         if name not in sections:
             raise ConfigError(f"{path}: unknown section [{name}] (known: {', '.join(sections)})")
         kwargs[name] = _section(sections[name], values, f"{path} [{name}]")
     config = Config(**kwargs)
+    if config.releases.keep_stores < 1:
+        raise ConfigError(f"{path} [releases].keep_stores must be at least 1 (the published release's store)")
     if not config.dataset.base_iri.endswith("/"):
         raise ConfigError(f"{path} [dataset].base_iri must end with '/': {config.dataset.base_iri!r}")
     return config

@@ -1,6 +1,7 @@
 """Releases on disk, and the atomic switch that publishes one.
 
-    var/releases/<id>/        one finished build: store/, dumps/, vocab/, build.json
+    var/releases/<id>/        one finished build: store/, dumps/, vocab/, build.json, the changelog;
+                              older releases lose their store/ ([releases].keep_stores)
     var/releases/.building-*  a build in progress (removed when it fails; stale ones are swept)
     var/current -> releases/<id>   the published release: a symlink swapped with rename(2)
 
@@ -55,6 +56,18 @@ class Releases:
         tmp_link.symlink_to(final.relative_to(self.var))
         tmp_link.replace(self.link)
         return final
+
+    def prune_stores(self, keep: int) -> list[str]:
+        """Delete the stores of all but the newest `keep` releases (never the current one's);
+        their dumps and changelog stay. Returns the releases pruned."""
+        current = self.current()
+        published = sorted(p for p in self.dir.iterdir() if p.is_dir() and not p.name.startswith(BUILDING))
+        pruned = []
+        for old in published[:-keep]:
+            if old != current and (old / "store").exists():
+                shutil.rmtree(old / "store")
+                pruned.append(old.name)
+        return pruned
 
     @staticmethod
     def discard(work: Path) -> None:

@@ -75,7 +75,7 @@ def describe(store: ox.Store, dataset: Dataset, dumps: list[Dump], *, version: i
     for dump in dumps:
         if dump.media_type in RDF_DUMPS:   # CMIF and BEACON are distributions (DCAT), not RDF dumps
             g.add((ds, VOID.dataDump, URIRef(f"{base}dumps/{dump.file}")))
-    _dcat(g, ds, dataset, dumps, version=version, issued=issued, release=release)
+    _dcat(g, store, ds, dataset, dumps, version=version, issued=issued, release=release)
     totals = _rows(store, "void-totals")[0]
     g.add((ds, VOID.triples, _integer(totals["triples"])))
     g.add((ds, VOID.distinctSubjects, _integer(totals["subjects"])))
@@ -110,7 +110,7 @@ def describe(store: ox.Store, dataset: Dataset, dumps: list[Dump], *, version: i
     return g
 
 
-def _dcat(g: Graph, ds: URIRef, dataset: Dataset, dumps: list[Dump], *, version: int, issued: str,
+def _dcat(g: Graph, store: ox.Store, ds: URIRef, dataset: Dataset, dumps: list[Dump], *, version: int, issued: str,
           release: str) -> None:
     """DCAT 3 (DCAT-AP-friendly): the catalogue, this dataset's version, its distributions and the SPARQL service."""
     base, licence, publisher = dataset.base_iri, dataset.licence, dataset.publisher
@@ -131,6 +131,13 @@ def _dcat(g: Graph, ds: URIRef, dataset: Dataset, dumps: list[Dump], *, version:
     g.add((ds, DCAT.version, Literal(str(version))))
     g.add((ds, DCTERMS.modified, when))
     g.add((ds, DCAT.hasCurrentVersion, URIRef(f"{base}id/release/{release}")))
+    period = _rows(store, "dataset-period")
+    if period and "start" in period[0] and "end" in period[0]:
+        node = URIRef(f"{base}.well-known/void#period")
+        g.add((ds, DCTERMS.temporal, node))
+        g.add((node, RDF.type, DCTERMS.PeriodOfTime))
+        g.add((node, DCAT.startDate, Literal(period[0]["start"], datatype=XSD.date)))
+        g.add((node, DCAT.endDate, Literal(period[0]["end"], datatype=XSD.date)))
     for word in dataset.keywords:
         g.add((ds, DCAT.keyword, Literal(word, lang="en")))
     g.add((service, RDF.type, DCAT.DataService))

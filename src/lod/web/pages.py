@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 
+import pyoxigraph as ox
+
 from flask import Blueprint, abort, current_app, render_template, request
 
 from lod.web import browse
 from lod.web.browse import Node
-from lod.web.resources import base, release
+from lod.web.resources import base, release, void_store
 
 bp = Blueprint("pages", __name__, static_folder="static", static_url_path="/static")
 PER_SECTION = 500
@@ -44,6 +46,10 @@ def home():
         "distribution": [{"@type": "DataDownload", "encodingFormat": d["media_type"],
                           "contentUrl": f"{base()}dumps/{d['file']}"} for d in rel.manifest],
     }
+    period = void_store().quads_for_pattern(ox.NamedNode(f"{base()}.well-known/void#period"), None, None)
+    bounds = {q.predicate.value.rsplit("#", 1)[1]: q.object.value for q in period}
+    if {"startDate", "endDate"} <= bounds.keys():   # the same span as DCAT's dcterms:temporal
+        dataset["temporalCoverage"] = f"{bounds['startDate']}/{bounds['endDate']}"
     jsonld = json.dumps(dataset).replace("<", "\\u003c")
     return render_template("home.html", title="Home", coverage=rel.info.get("coverage", {}),
                            years=browse.documents_by_year(rel), jsonld=jsonld)

@@ -174,3 +174,18 @@ def test_older_releases_keep_their_downloads_but_not_their_stores(first):
     with serving(config) as url:
         assert requests.get(f"{url}/releases/{one.release}/dumps/cmif.xml", timeout=10).status_code == 200
         assert requests.get(f"{url}/data/id/person/stalin.ttl", timeout=10).status_code == 200
+
+
+def test_a_release_from_before_the_changelog_still_lists_its_downloads(first):
+    """A kept release whose build.json predates today's fields answers, never a 500."""
+    config, one, _ = first
+    old = one.path.parent / "20200101T000000Z"
+    (old / "dumps").mkdir(parents=True)
+    (old / "dumps" / "manifest.json").write_text("[]")
+    (old / "dumps" / "SHA256SUMS").write_text("")
+    (old / "build.json").write_text('{"release": "20200101T000000Z"}')
+    with serving(config) as url:
+        assert requests.get(f"{url}/releases/20200101T000000Z/dumps/", timeout=10).status_code == 200
+        listing = requests.get(f"{url}/releases/20200101T000000Z/dumps/SHA256SUMS", timeout=10)
+        assert listing.status_code == 200 and "Last-Modified" in listing.headers
+        assert requests.get(f"{url}/releases/20200101T000000Z/dumps/x.nq.gz", timeout=10).status_code == 404

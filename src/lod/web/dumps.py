@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import pyoxigraph as ox
-import json
 import re
 from datetime import datetime
 from pathlib import Path
@@ -13,6 +12,7 @@ from flask import Blueprint, Response, abort, render_template, request, send_fil
 
 from lod import rq
 from lod.provenance import sha256
+from lod.web.published import Release
 from lod.web.resources import base, release
 
 bp = Blueprint("dumps", __name__)
@@ -26,28 +26,22 @@ TYPES = {".gz": "application/gzip", ".xml": "application/xml; charset=utf-8",
 
 @bp.get("/dumps/")
 def listing():
-    rel = release()
-    return render_template("dumps.html", title="Downloads", dumps=rel.manifest, modified=rel.modified,
-                           prefix="/dumps/")
+    return _listing(release(), "Downloads", "/dumps/")
 
 
 @bp.get("/dumps/<name>")
 def download(name: str):
-    return send(release().path, name)
+    return send(release(), name)
 
 
 @bp.get("/releases/<rid>/dumps/")
 def release_listing(rid: str):
-    folder = _release_folder(rid)
-    manifest = json.loads((folder / "dumps" / "manifest.json").read_text(encoding="utf-8"))
-    built = datetime.fromisoformat(json.loads((folder / "build.json").read_text(encoding="utf-8"))["finished"])
-    return render_template("dumps.html", title=f"Downloads of release {rid}", dumps=manifest, modified=built,
-                           prefix=f"/releases/{rid}/dumps/", shown_release=rid)
+    return _listing(_kept(rid), f"Downloads of release {rid}", f"/releases/{rid}/dumps/")
 
 
 @bp.get("/releases/<rid>/dumps/<name>")
 def release_download(rid: str, name: str):
-    return send(_release_folder(rid), name)
+    return send(_kept(rid), name)
 
 
 @bp.get("/cmif.xml")
@@ -55,33 +49,36 @@ def cmif_file():
     """The CMIF file at the URL its own idno names; Last-Modified is its publication date."""
     rel = release()
     published = rel.info.get("cmif", {}).get("published")
-    return send(rel.path, "cmif.xml", modified=datetime.fromisoformat(published) if published else None)
+    return send(rel, "cmif.xml", modified=datetime.fromisoformat(published) if published else None)
 
 
 @bp.get("/beacon.txt")
 def beacon_file():
-    return send(release().path, "beacon.txt")
+    return send(release(), "beacon.txt")
 
 
-def _release_folder(rid: str) -> Path:
+def _listing(rel: Release, title: str, prefix: str) -> str:
+    return render_template("dumps.html", title=title, dumps=rel.manifest, modified=rel.modified,
+                           prefix=prefix, shown_release=rel.id)
+
+
+def _kept(rid: str) -> Release:
     """A release kept on disk (its id is a folder name under var/releases, never a path)."""
     folder = release().path.parent / rid
     if not RELEASE_ID.fullmatch(rid) or not (folder / "dumps" / "manifest.json").is_file():
         abort(404, f"no release {rid!r} is kept here; see /changes")
-    return folder
+    return Release(folder, base())
 
 
-def send(folder: Path, name: str, modified: datetime | None = None) -> Response:
+def send(rel: Release, name: str, modified: datetime | None = None) -> Response:
     """A release's file, with its SHA-256 as ETag (same bytes, same validator in every release),
     Last-Modified, and range support from Werkzeug."""
-    sums = {d["file"]: d["sha256"] for d in
-            json.loads((folder / "dumps" / "manifest.json").read_text(encoding="utf-8"))}
+    sums = {d["file"]: d["sha256"] for d in rel.manifest}
     if name not in sums and name not in ("SHA256SUMS", "manifest.json"):
         abort(404, f"no download named {name!r}; see /dumps/")
-    path = folder / "dumps" / name
-    built = modified or datetime.fromisoformat(json.loads((folder / "build.json").read_text())["finished"])
+    path = rel.path / "dumps" / name
     response = send_file(path, conditional=True, max_age=3600, etag=sums.get(name) or sha256(path),
-                         last_modified=built)
+                         last_modified=modified or rel.modified)
     suffix = Path(name).suffix
     if suffix in TYPES:   # a .gz file is the download itself: no Content-Encoding for clients to undo
         response.headers["Content-Type"] = TYPES[suffix]

@@ -10,7 +10,7 @@ import json
 import os
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
 
@@ -45,7 +45,11 @@ class Release:
 
     @cached_property
     def modified(self) -> datetime:
-        return datetime.fromisoformat(self.info["finished"])
+        """When the build ended (releases from before build.json recorded it: the file's time)."""
+        finished = self.info.get("finished")
+        if finished:
+            return datetime.fromisoformat(finished)
+        return datetime.fromtimestamp((self.path / "build.json").stat().st_mtime, timezone.utc)
 
     @cached_property
     def tombstones(self) -> dict[str, changes.Tombstone]:

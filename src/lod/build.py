@@ -190,14 +190,12 @@ class Pipeline:
         """CMIF and BEACON beside the dumps. The CMIF file keeps the last release's publication
         date while its content is unchanged, so correspSearch re-reads it only when it changed."""
         dataset = self.config.dataset
-        source = cmif.Source(self.base, dataset.title, dataset.publisher, dataset.edition, dataset.licence)
-        tree = cmif.document(store, source)
+        tree = cmif.document(store, dataset)
         digest = cmif.content_digest(tree)
         before = json.loads((last / "build.json").read_text()).get("cmif", {}) if last else {}
         published = before["published"] if before.get("sha256") == digest else now
         cmif.write(tree, out / cmif.FILE_NAME, published)
-        beacon.write(store, out / beacon.FILE_NAME, base=self.base, title=dataset.title,
-                     publisher=dataset.publisher, timestamp=now)
+        beacon.write(store, out / beacon.FILE_NAME, dataset, timestamp=now)
         return {"sha256": digest, "published": published}, [
             dumps.described(out / cmif.FILE_NAME, "CMIF (TEI correspDesc)", "application/tei+xml",
                             "documents: senders, recipients, places, dates"),
@@ -206,10 +204,7 @@ class Pipeline:
 
     @staticmethod
     def _coverage(store: EmbeddedStore) -> dict[str, int]:
-        solutions = store.store.query(rq.load("coverage"), use_default_graph_as_union=True)
-        names = [v.value for v in solutions.variables]
-        row = next(iter(solutions))
-        return {name: int(row[name].value) for name in names}
+        return {name: int(value) for name, value in rq.rows(store.store, "coverage")[0].items()}
 
 
 def print_summary(result: BuildResult, console: Console) -> None:

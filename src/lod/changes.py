@@ -8,7 +8,7 @@ about it and its nodes, in the data graphs only, so two builds of the same table
 The `iris` check compares a build's records with the last release's: an IRI may disappear only
 if data/tombstones.csv declares it gone (410) or moved to a successor (301). The changelog
 (changes.json in each release, carried forward) lists what each release added, changed and
-removed; it is published as RDF (graph/changes) and as an Activity Streams feed (lod.web.harvest).
+removed; it is published as RDF (graph/changes) and as an Activity Streams feed (lod.web.changes).
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from lod import tables
+from lod.vocab import LABEL_PROPERTIES, PREFIXES
 
-LABELS = {"http://www.w3.org/2000/01/rdf-schema#label", "http://www.w3.org/2004/02/skos/core#prefLabel",
-          "https://schema.org/name"}
+LABELS = frozenset(LABEL_PROPERTIES)
 RECORDS_FILE, CHANGES_FILE, TOMBSTONES_FILE = "records.tsv", "changes.json", "tombstones.json"
 MODULUS = 1 << 128
 SHOWN = 20   # dropped IRIs named in an error message; the rest are counted
@@ -194,7 +194,7 @@ def write(out: Path, comparison: Comparison, stones: dict[str, Tombstone]) -> No
 
 # -- the changelog as RDF (graph/changes) -------------------------------------------------------------
 
-AS = "https://www.w3.org/ns/activitystreams#"
+AS = PREFIXES["as"]
 ACTIVITY = {"added": "Create", "changed": "Update"}   # removed: Delete (gone) or Move (moved)
 
 
@@ -222,13 +222,13 @@ def to_rdf(comparison: Comparison, stones: dict[str, Tombstone], base: str, data
     def t(s, p, o) -> ox.Triple:
         return ox.Triple(s, ox.NamedNode(p), o)
 
-    DCT, DCAT, XSD = "http://purl.org/dc/terms/", "http://www.w3.org/ns/dcat#", "http://www.w3.org/2001/XMLSchema#"
+    DCT, DCAT, XSD, RDF = (PREFIXES[p] for p in ("dcterms", "dcat", "xsd", "rdf"))
     when = {r.release: ox.Literal(r.published, datatype=ox.NamedNode(XSD + "dateTime")) for r in comparison.history}
     out: list[ox.Triple] = []
     for r in comparison.history:
         node = iri(f"id/release/{r.release}")
-        out += [t(node, "http://www.w3.org/1999/02/22-rdf-syntax-ns#type", ox.NamedNode(DCAT + "Dataset")),
-                t(node, "http://www.w3.org/2000/01/rdf-schema#label",
+        out += [t(node, RDF + "type", ox.NamedNode(DCAT + "Dataset")),
+                t(node, PREFIXES["rdfs"] + "label",
                   ox.Literal(f"Release {r.version} ({r.published[:10]})", language="en")),
                 t(node, DCAT + "version", ox.Literal(str(r.version))),
                 t(node, DCT + "issued", when[r.release]),
@@ -237,7 +237,7 @@ def to_rdf(comparison: Comparison, stones: dict[str, Tombstone], base: str, data
             out.append(t(node, DCAT + "previousVersion", iri(f"id/release/{r.previous}")))
         for n, (kind, obj, target) in enumerate(activities(r, stones), start=1):
             act = ox.NamedNode(activity_iri(base, r.release, n))
-            out += [t(act, "http://www.w3.org/1999/02/22-rdf-syntax-ns#type", ox.NamedNode(AS + kind)),
+            out += [t(act, RDF + "type", ox.NamedNode(AS + kind)),
                     t(act, AS + "object", iri(obj)), t(act, DCT + "isPartOf", node)]   # its date: the release's
             if target:
                 out.append(t(act, AS + "target", iri(target)))
@@ -245,8 +245,8 @@ def to_rdf(comparison: Comparison, stones: dict[str, Tombstone], base: str, data
         if modified in when:
             out.append(t(iri(path), DCT + "modified", when[modified]))
     for stone in stones.values():
-        out += [t(iri(stone.path), "http://www.w3.org/2002/07/owl#deprecated", ox.Literal(True)),
-                t(iri(stone.path), "http://www.w3.org/2004/02/skos/core#changeNote",
+        out += [t(iri(stone.path), PREFIXES["owl"] + "deprecated", ox.Literal(True)),
+                t(iri(stone.path), PREFIXES["skos"] + "changeNote",
                   ox.Literal(f"Retired on {stone.retired_on}: {stone.reason}", language="en"))]
         if stone.successor:
             out.append(t(iri(stone.path), DCT + "isReplacedBy", iri(stone.successor)))

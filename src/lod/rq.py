@@ -1,9 +1,11 @@
-"""The project's SPARQL, kept in `queries/*.rq` files and read once."""
+"""The project's SPARQL, kept in `queries/*.rq` files, read once, and run with values bound."""
 
 from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+
+import pyoxigraph as ox
 
 FOLDER = Path(__file__).parent / "queries"
 
@@ -12,3 +14,17 @@ FOLDER = Path(__file__).parent / "queries"
 def load(name: str) -> str:
     """The text of queries/<name>.rq."""
     return (FOLDER / f"{name}.rq").read_text(encoding="utf-8")
+
+
+def run(store: ox.Store, name: str, *, base: str | None = None, **bindings: ox.NamedNode | ox.Literal):
+    """queries/<name>.rq over the union of the named graphs; relative IRIs resolve against `base`;
+    `bindings` are substituted as values (projected variables), never pasted into the text."""
+    subs = {ox.Variable(k): v for k, v in bindings.items()} or None
+    return store.query(load(name), base_iri=base, use_default_graph_as_union=True, substitutions=subs)
+
+
+def rows(store: ox.Store, name: str, **kwargs) -> list[dict[str, str]]:
+    """`run`'s solutions as dicts of lexical values (unbound variables left out)."""
+    solutions = run(store, name, **kwargs)
+    names = [v.value for v in solutions.variables]
+    return [{n: row[n].value for n in names if row[n] is not None} for row in solutions]

@@ -14,6 +14,10 @@ PREFIXES = {
     "dcat": "http://www.w3.org/ns/dcat#", "as": "https://www.w3.org/ns/activitystreams#",
 }
 
+# Properties that name a thing, in order of preference (descriptions, records, page titles).
+LABEL_PROPERTIES = ("http://www.w3.org/2000/01/rdf-schema#label", "http://www.w3.org/2004/02/skos/core#prefLabel",
+                    "https://schema.org/name")
+
 
 def prefixes(base: str) -> dict[str, str]:
     """All prefixes including the dataset's own (`lod:` vocabulary, `id:` entities)."""

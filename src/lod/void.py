@@ -36,13 +36,6 @@ def dataset_iri(base: str) -> URIRef:
     return URIRef(f"{base}.well-known/void#dataset")
 
 
-def _rows(store: ox.Store, name: str, **bindings: str) -> list[dict[str, str]]:
-    subs = {ox.Variable(k): ox.Literal(v) for k, v in bindings.items()} or None
-    solutions = store.query(rq.load(name), substitutions=subs)
-    names = [v.value for v in solutions.variables]
-    return [{n: row[n].value for n in names if row[n] is not None} for row in solutions]
-
-
 def _partition(ds: URIRef, kind: str, iri: str) -> URIRef:
     """A stable IRI for a class or property partition: the same term gets the same IRI in every release."""
     return URIRef(f"{ds}-{kind}-{hashlib.sha1(iri.encode()).hexdigest()[:10]}")
@@ -76,22 +69,22 @@ def describe(store: ox.Store, dataset: Dataset, dumps: list[Dump], *, version: i
         if dump.media_type in RDF_DUMPS:   # CMIF and BEACON are distributions (DCAT), not RDF dumps
             g.add((ds, VOID.dataDump, URIRef(f"{base}dumps/{dump.file}")))
     _dcat(g, store, ds, dataset, dumps, version=version, issued=issued, release=release)
-    totals = _rows(store, "void-totals")[0]
+    totals = rq.rows(store, "void-totals")[0]
     g.add((ds, VOID.triples, _integer(totals["triples"])))
     g.add((ds, VOID.distinctSubjects, _integer(totals["subjects"])))
     g.add((ds, VOID.distinctObjects, _integer(totals["objects"])))
-    entities = _rows(store, "void-entities", idspace=f"{base}id/")
+    entities = rq.rows(store, "void-entities", idspace=ox.Literal(f"{base}id/"))
     g.add((ds, VOID.entities, _integer(entities[0]["entities"] if entities else 0)))
-    for row in _rows(store, "void-examples"):
+    for row in rq.rows(store, "void-examples"):
         g.add((ds, VOID.exampleResource, URIRef(row["example"])))
     vocabularies = set()
-    for row in _rows(store, "void-classes"):
+    for row in rq.rows(store, "void-classes"):
         part = _partition(ds, "class", row["class"])
         g.add((ds, VOID.classPartition, part))
         g.add((part, VOID["class"], URIRef(row["class"])))
         g.add((part, VOID.entities, _integer(row["entities"])))
         vocabularies.add(_namespace(row["class"]))
-    for row in _rows(store, "void-properties"):
+    for row in rq.rows(store, "void-properties"):
         part = _partition(ds, "property", row["property"])
         g.add((ds, VOID.propertyPartition, part))
         g.add((part, VOID.property, URIRef(row["property"])))
@@ -99,7 +92,7 @@ def describe(store: ox.Store, dataset: Dataset, dumps: list[Dump], *, version: i
         vocabularies.add(_namespace(row["property"]))
     for v in sorted(vocabularies):
         g.add((ds, VOID.vocabulary, URIRef(v)))
-    for row in _rows(store, "void-graphs"):
+    for row in rq.rows(store, "void-graphs"):
         subset = URIRef(row["graph"])
         g.add((ds, VOID.subset, subset))
         g.add((subset, RDF.type, VOID.Dataset))
@@ -131,7 +124,7 @@ def _dcat(g: Graph, store: ox.Store, ds: URIRef, dataset: Dataset, dumps: list[D
     g.add((ds, DCAT.version, Literal(str(version))))
     g.add((ds, DCTERMS.modified, when))
     g.add((ds, DCAT.hasCurrentVersion, URIRef(f"{base}id/release/{release}")))
-    period = _rows(store, "dataset-period")
+    period = rq.rows(store, "dataset-period")
     if period and "start" in period[0] and "end" in period[0]:
         node = URIRef(f"{base}.well-known/void#period")
         g.add((ds, DCTERMS.temporal, node))
@@ -178,7 +171,7 @@ def _dcat(g: Graph, store: ox.Store, ds: URIRef, dataset: Dataset, dumps: list[D
 
 def _linksets(g: Graph, store: ox.Store, ds: URIRef) -> None:
     """One VoID linkset per link predicate into Wikidata, so a harvester can find and count them."""
-    rows = _rows(store, "void-linksets")
+    rows = rq.rows(store, "void-linksets")
     if rows:
         g.add((WIKIDATA, RDF.type, VOID.Dataset))
         g.add((WIKIDATA, DCTERMS.title, Literal("Wikidata", lang="en")))

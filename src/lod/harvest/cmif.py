@@ -13,11 +13,11 @@ import hashlib
 import uuid
 import xml.etree.ElementTree as ET
 from collections import defaultdict
-from dataclasses import dataclass
 
 import pyoxigraph as ox
 
 from lod import rq
+from lod.config import Dataset
 
 TEI = "http://www.tei-c.org/ns/1.0"
 XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
@@ -25,31 +25,10 @@ FILE_NAME = "cmif.xml"
 ET.register_namespace("", TEI)
 
 
-@dataclass(frozen=True)
-class Source:
-    """What the file says about itself (from [dataset] in lod.toml)."""
-
-    base: str
-    title: str
-    publisher: str
-    edition: str          # the printed edition, as the bibliographic source
-    licence: str
-
-    @property
-    def url(self) -> str:
-        return f"{self.base}{FILE_NAME}"
-
-    @property
-    def bibl_id(self) -> str:
-        """A UUID (as CMIF recommends), the same for the same base, that is also an NCName (as
-        xml:id must be): the first name-based UUID in a fixed sequence that starts with a letter."""
-        return next(u for n in range(64) if (u := str(uuid.uuid5(uuid.NAMESPACE_URL, f"{self.base}#edition-{n}")))[0].isalpha())
-
-
-def _rows(store: ox.Store, name: str, base: str) -> list[dict[str, str]]:
-    solutions = store.query(rq.load(name), base_iri=base, use_default_graph_as_union=True)
-    names = [v.value for v in solutions.variables]
-    return [{n: row[n].value for n in names if row[n] is not None} for row in solutions]
+def bibl_id(base: str) -> str:
+    """A UUID (as CMIF recommends), the same for the same base, that is also an NCName (as
+    xml:id must be): the first name-based UUID in a fixed sequence that starts with a letter."""
+    return next(u for n in range(64) if (u := str(uuid.uuid5(uuid.NAMESPACE_URL, f"{base}#edition-{n}")))[0].isalpha())
 
 
 def _el(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
@@ -80,27 +59,29 @@ def _correspondent(parent: ET.Element, agent: dict[str, str]) -> None:
     _el(parent, tag, agent["name"], ref=_refs(agent.get("refs", ""), agent["agent"]))
 
 
-def document(store: ox.Store, source: Source) -> ET.ElementTree:
-    """The CMIF document; its `publicationStmt/date` is filled in by `write`."""
+def document(store: ox.Store, dataset: Dataset) -> ET.ElementTree:
+    """The CMIF document, from the store and what [dataset] says of the edition and us; its
+    `publicationStmt/date` is filled in by `write`."""
+    base, bibl = dataset.base_iri, bibl_id(dataset.base_iri)
     agents: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-    for a in sorted(_rows(store, "cmif-correspondents", source.base), key=lambda a: (a["name"], a["agent"])):
+    for a in sorted(rq.rows(store, "cmif-correspondents", base=base), key=lambda a: (a["name"], a["agent"])):
         agents[a["doc"]][a["role"]].append(a)
     tei = ET.Element(f"{{{TEI}}}TEI")
     header = _el(tei, "teiHeader")
     file_desc = _el(header, "fileDesc")
     title_stmt = _el(file_desc, "titleStmt")
-    _el(title_stmt, "title", f"{source.title}: correspondence metadata (CMIF)")
-    _el(title_stmt, "editor", source.publisher)    # who compiled this file
+    _el(title_stmt, "title", f"{dataset.title}: correspondence metadata (CMIF)")
+    _el(title_stmt, "editor", dataset.publisher)    # who compiled this file
     pub = _el(file_desc, "publicationStmt")
-    _el(_el(pub, "publisher"), "ref", source.publisher, target=source.base)
-    _el(pub, "idno", source.url, type="url")
+    _el(_el(pub, "publisher"), "ref", dataset.publisher, target=base)
+    _el(pub, "idno", f"{base}{FILE_NAME}", type="url")
     _el(pub, "date")
     _el(_el(pub, "availability"), "licence", "Our metadata about these letters (not the edition's "
-        "text) may be reused under this licence.", target=source.licence)
-    _el(_el(file_desc, "sourceDesc"), "bibl", source.edition, type="print", xml_id=source.bibl_id)
+        "text) may be reused under this licence.", target=dataset.licence)
+    _el(_el(file_desc, "sourceDesc"), "bibl", dataset.edition, type="print", xml_id=bibl)
     profile = _el(header, "profileDesc")
-    for doc in _rows(store, "cmif-documents", source.base):
-        desc = _el(profile, "correspDesc", key=doc["number"], ref=doc["doc"], source=f"#{source.bibl_id}")
+    for doc in rq.rows(store, "cmif-documents", base=base):
+        desc = _el(profile, "correspDesc", key=doc["number"], ref=doc["doc"], source=f"#{bibl}")
         sent = _el(desc, "correspAction", type="sent")
         for a in agents[doc["doc"]]["sent"]:
             _correspondent(sent, a)

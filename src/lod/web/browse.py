@@ -27,9 +27,7 @@ class Node:
 
 
 def _query(rel: Release, name: str, **bindings: ox.NamedNode) -> ox.QuerySolutions:
-    subs = {ox.Variable(k): v for k, v in bindings.items()} or None
-    return rel.store.query(rq.load(name), base_iri=rel.base,
-                           use_default_graph_as_union=True, substitutions=subs)
+    return rq.run(rel.store, name, base=rel.base, **bindings)
 
 
 def documents_by_year(rel: Release) -> dict[str, list[Node]]:

@@ -14,6 +14,7 @@ activities are older, and fetches only the objects named.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from flask import Blueprint, Response, abort, render_template
 
@@ -47,9 +48,12 @@ def _activities() -> list[dict]:
     return rel.cached("activities", make)
 
 
+def _pages() -> int:
+    return max(1, -(-len(_activities()) // PAGE_SIZE))
+
+
 def _collection() -> dict:
-    total = len(_activities())
-    pages = max(1, -(-total // PAGE_SIZE))
+    total, pages = len(_activities()), _pages()
     return {"@context": CONTEXT, "id": f"{base()}changes", "type": "OrderedCollection",
             "summary": "Changes to the dataset's records, release by release",
             "totalItems": total,
@@ -58,9 +62,7 @@ def _collection() -> dict:
 
 
 def _page(n: int) -> dict:
-    items, pages = _activities(), max(1, -(-len(_activities()) // PAGE_SIZE))
-    if not 1 <= n <= pages:
-        abort(404, f"no page {n} of changes; pages 1–{pages}")
+    items, pages = _activities(), _pages()
     page = {"@context": CONTEXT, "id": f"{base()}changes/{n}", "type": "OrderedCollectionPage",
             "partOf": {"id": f"{base()}changes", "type": "OrderedCollection"},
             "startIndex": (n - 1) * PAGE_SIZE, "orderedItems": items[(n - 1) * PAGE_SIZE:n * PAGE_SIZE]}
@@ -71,10 +73,12 @@ def _page(n: int) -> dict:
     return page
 
 
-def _as_json(doc: dict, *, negotiated: bool) -> Response:
-    body = json.dumps(doc, ensure_ascii=False, indent=1).encode()
-    return conditional(Response(body, content_type=ACTIVITY.content_type), Rendered(body).etag,
-                       release().modified, negotiated=negotiated)
+def _as_json(key: str, make: Callable[[], dict], *, negotiated: bool) -> Response:
+    """An Activity Streams document, serialised once per worker and release."""
+    rel = release()
+    rendered = rel.cached(key, lambda: Rendered(json.dumps(make(), ensure_ascii=False, indent=1).encode()))
+    return conditional(Response(rendered.body, content_type=ACTIVITY.content_type), rendered.etag,
+                       rel.modified, negotiated=negotiated)
 
 
 def _html(fmt: Format, page: int) -> Rendered:
@@ -94,11 +98,13 @@ def changelog(ext: str):
     if fmt is None:
         abort(404, f"/changes.{ext}: no such format; use " + ", ".join(f".{f.name}" for f in OFFERS))
     if fmt is ACTIVITY:
-        return _as_json(_collection(), negotiated=not ext)
+        return _as_json("changes", _collection, negotiated=not ext)
     graph = named_graph(f"{base()}graph/changes")
     return represent("changes", fmt, "/changes", whole(graph, _html), negotiated=not ext)
 
 
 @bp.get("/changes/<int:n>")
 def activity_page(n: int):
-    return _as_json(_page(n), negotiated=False)
+    if not 1 <= n <= _pages():
+        abort(404, f"no page {n} of changes; pages 1–{_pages()}")
+    return _as_json(f"changes/{n}", lambda: _page(n), negotiated=False)

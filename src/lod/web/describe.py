@@ -18,10 +18,10 @@ from datetime import datetime
 
 import pyoxigraph as ox
 
+from lod.vocab import LABEL_PROPERTIES
+
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-LABELS = [ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
-          ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel"),
-          ox.NamedNode("https://schema.org/name")]
+LABELS = [ox.NamedNode(p) for p in LABEL_PROPERTIES]
 # Properties that point from a part to its container: followed upwards for the breadcrumb.
 CONTAINERS = [ox.NamedNode("https://www.ica.org/standards/RiC/ontology#isOrWasIncludedIn"),
               ox.NamedNode("http://www.w3.org/ns/org#unitOf"),

@@ -90,7 +90,7 @@ def _entities() -> list[str]:
     rel = release()
 
     def make() -> list[str]:
-        rows = rel.store.query(rq.load("sitemap"), substitutions={ox.Variable("idspace"): ox.Literal(f"{base()}id/")})
+        rows = rq.run(rel.store, "sitemap", idspace=ox.Literal(f"{base()}id/"))
         return [row["s"].value for row in rows]
     return rel.cached("sitemap", make)
 

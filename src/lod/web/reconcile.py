@@ -32,7 +32,7 @@ def _local(iri: str) -> str:
 def _entities() -> list[Entity]:
     rel = release()
     entities: dict[str, Entity] = {}
-    for row in rel.store.query(rq.load("reconcile-entities"), use_default_graph_as_union=True):
+    for row in rq.run(rel.store, "reconcile-entities"):
         key = _local(row["s"].value)
         e = entities.setdefault(key, Entity(key, KINDS[row["type"].value], row["label"].value, [row["label"].value]))
         field, value = row["field"].value, row["value"]
@@ -42,7 +42,7 @@ def _entities() -> list[Entity]:
             setattr(e, field, year(value.value))
         elif field == "wikidata":
             e.wikidata = value.value.removeprefix(WIKIDATA)
-    for row in rel.store.query(rq.load("reconcile-offices"), use_default_graph_as_union=True):
+    for row in rq.run(rel.store, "reconcile-offices"):
         person = entities.get(_local(row["person"].value))
         if person is not None:
             person.offices.append(Office(

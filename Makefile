@@ -5,7 +5,11 @@ VENV   := .venv
 MAPPER := .venv-mapper
 LOD    := $(VENV)/bin/lod
 
-.PHONY: install build serve test bench bench-serve clean
+.PHONY: install build serve test bench bench-serve clean virtuoso
+
+# Debian packages the tests and benchmarks use; installed as root, or with passwordless sudo.
+APT_INSTALL = DEBIAN_FRONTEND=noninteractive $$( [ "$$(id -u)" = 0 ] || echo sudo -n ) apt-get install -y -q
+APT_UPDATE  = $$( [ "$$(id -u)" = 0 ] || echo sudo -n ) apt-get update -q
 
 install: $(VENV)/.installed $(MAPPER)/.installed
 
@@ -30,15 +34,21 @@ build: install
 serve: build
 	$(LOD) serve
 
-test: install
+test: install virtuoso
 	$(VENV)/bin/pytest
+
+# Virtuoso Open Source (Debian), the remote SPARQL store the end-to-end suite also runs on;
+# the tests start their own server on free loopback ports (tests/virtuoso.py).
+virtuoso:
+	command -v virtuoso-t >/dev/null || $(APT_INSTALL) virtuoso-opensource-7 \
+	  || ($(APT_UPDATE) && $(APT_INSTALL) virtuoso-opensource-7)
 
 bench: install
 	$(VENV)/bin/python bench/build_phases.py
 
 # Serving benchmark: wrk (Debian) and rdflib-endpoint (its own environment) as the baseline.
-bench-serve: install .venv-bench/.installed
-	command -v wrk >/dev/null || (sudo -n true 2>/dev/null && sudo apt-get install -y wrk || apt-get install -y wrk)
+bench-serve: install virtuoso .venv-bench/.installed
+	command -v wrk >/dev/null || $(APT_INSTALL) wrk || ($(APT_UPDATE) && $(APT_INSTALL) wrk)
 	$(VENV)/bin/python bench/serving.py
 
 .venv-bench/.installed: bench/requirements.txt

@@ -1,7 +1,8 @@
 """Benchmark: the publishing server under concurrent load (wrk on loopback), beside rdflib-endpoint.
 
-Serves the edition with `lod serve` (gunicorn, [server].workers sync workers) twice — with the
-per-worker response cache and without it (every request described and rendered) — and the same
+Serves the edition with `lod serve` (gunicorn, [server].workers sync workers) on the embedded
+store twice — with the per-worker response cache and without it (every request described and
+rendered) — then the same release from Virtuoso (the remote backend, cache off), and the same
 data (the release's Turtle dump) with rdflib-endpoint. Each scenario runs wrk for --seconds with
 16 connections over a rotating list of URLs. Prints a Markdown table for docs/performance.md and
 writes bench/out/serving.json.
@@ -28,6 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "bench" / "out" / "serving"
 sys.path.insert(0, str(REPO / "tests"))
 from conftest import BASE, free_port, write_config  # noqa: E402  (shared with the tests)
+from virtuoso import Virtuoso  # noqa: E402
 
 from lod.web.sparql import examples  # noqa: E402
 
@@ -81,12 +83,12 @@ def main() -> None:
     persons = [f"/page/id/person/{p}" for p in ("stalin", "molotov", "bukharin", "rykov", "kalinin")]
     results = []
 
-    for label, cache in (("lod serve, response cache on", 5000), ("lod serve, cache off", 0)):
-        settings = OUT / f"serve-{cache}.toml"
-        settings.write_text(config.read_text() + f"[server]\nworkers = 2\ncache_entries = {cache}\n")
+    def measure(label: str, settings_text: str, sparql: bool) -> None:
+        settings = OUT / f"serve-{len(results)}.toml"
+        settings.write_text(settings_text)
         port = free_port()
         proc = start([str(REPO / ".venv" / "bin" / "lod"), "--config", str(settings), "serve", "--port", str(port)],
-                     f"http://127.0.0.1:{port}/", OUT / f"serve-{cache}.log")
+                     f"http://127.0.0.1:{port}/", OUT / f"serve-{len(results)}.log")
         url = f"http://127.0.0.1:{port}"
         try:
             for scenario, paths, accept in (
@@ -95,13 +97,25 @@ def main() -> None:
                     ("documents as Turtle", [p.replace("/page/", "/data/") + ".ttl" for p in docs], "text/turtle"),
                     ("SPARQL mix (6 example queries), JSON", sparql_paths("/sparql", False),
                      "application/sparql-results+json")):
-                if cache == 0 and scenario.startswith("SPARQL"):
-                    continue   # SPARQL answers are never cached; measured once
+                if not sparql and scenario.startswith("SPARQL"):
+                    continue   # SPARQL answers are never cached; measured once per store
                 results.append({"server": label, "scenario": scenario, **wrk(url, paths, accept, args.seconds)})
                 print(results[-1], flush=True)
         finally:
             proc.terminate()
             proc.wait()
+
+    for label, cache in (("lod serve, response cache on", 5000), ("lod serve, cache off", 0)):
+        measure(label, config.read_text() + f"[server]\nworkers = 2\ncache_entries = {cache}\n", cache > 0)
+
+    # The same release served from Virtuoso (the remote backend), response cache off: the store's cost.
+    with Virtuoso(OUT / "virtuoso", memory_gb=2) as engine:
+        remote = OUT / "remote.toml"
+        remote.write_text(config.read_text() + engine.store_settings())
+        subprocess.run([str(REPO / ".venv" / "bin" / "lod"), "--config", str(remote), "upload"], check=True,
+                       capture_output=True)
+        measure("lod serve on Virtuoso 7.2 (remote store), cache off",
+                remote.read_text() + "[server]\nworkers = 2\ncache_entries = 0\n", True)
 
     turtle = OUT / "edition.ttl"
     turtle.write_bytes(gzip.decompress((release / "dumps" / "stalin-molotov.ttl.gz").read_bytes()))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -16,20 +18,22 @@ import requests
 from lod.build import Pipeline
 from lod.config import Config, load
 from lod.release import Releases
+from virtuoso import Virtuoso
 
 REPO = Path(__file__).resolve().parents[1]
 BASE = "http://localhost:8080/"
 
 
-def write_config(folder: Path, data: Path, base: str = BASE) -> Path:
-    """A lod.toml pointing at the repository's mappings and shapes, and at `data` and `folder/var`."""
+def write_config(folder: Path, data: Path, base: str = BASE, extra: str = "") -> Path:
+    """A lod.toml pointing at the repository's mappings and shapes, and at `data` and `folder/var`;
+    `extra`: more sections (a [store] for the remote backend)."""
     path = folder / "lod.toml"
     path.write_text(
         f'[dataset]\nbase_iri = "{base}"\n'
         f'[paths]\ndata = "{data}"\nschema = "{REPO / "data" / "datapackage.yaml"}"\n'
         f'mappings = "{REPO / "mappings"}"\nontology = "{REPO / "ontology"}"\n'
         f'shapes = "{REPO / "shapes"}"\nvar = "{folder / "var"}"\n'
-        f'[mapper]\npython = "{REPO / ".venv-mapper" / "bin" / "python"}"\nprocesses = 1\n',
+        f'[mapper]\npython = "{REPO / ".venv-mapper" / "bin" / "python"}"\nprocesses = 1\n' + extra,
         encoding="utf-8")
     return path
 
@@ -78,17 +82,32 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def server(built_edition, tmp_path_factory: pytest.TempPathFactory):
-    """`lod serve` (gunicorn, 2 sync workers) over the built edition on a free port: its root URL.
+def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Virtuoso]:
+    """A Virtuoso server of the test session's own, on free loopback ports."""
+    with Virtuoso(tmp_path_factory.mktemp("virtuoso")) as engine:
+        yield engine
+
+
+@pytest.fixture(scope="session")
+def remote_edition(built_edition, virtuoso: Virtuoso, tmp_path_factory: pytest.TempPathFactory):
+    """The same release as `built_edition`, served from Virtuoso (`lod upload`): (config, build result)."""
+    folder = tmp_path_factory.mktemp("edition-remote")
+    config = load(write_config(folder, REPO / "data", extra=virtuoso.store_settings()))
+    shutil.copytree(built_edition[0].path("var"), config.path("var"), symlinks=True)
+    result = dataclasses.replace(built_edition[1], path=Releases(config.path("var")).current())
+    Pipeline(config).upload(result.path)
+    return config, result
+
+
+def _serve(config: Config, log: Path) -> Iterator[str]:
+    """`lod serve` (gunicorn, 2 sync workers) over a built release on a free port: its root URL.
 
     The dataset's base IRI (http://localhost:8080/) deliberately differs from the served address,
     as in any local run; a short query timeout and a small row cap make the guards testable.
     """
-    config, _, _ = built_edition
     path = config.root / "serve.toml"
     path.write_text((config.root / "lod.toml").read_text() + SERVER_SETTINGS, encoding="utf-8")
     port = free_port()
-    log = tmp_path_factory.mktemp("server") / "server.log"
     with log.open("wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", "lod.cli", "--config", str(path), "serve",
                                  "--port", str(port)], stdout=out, stderr=subprocess.STDOUT)
@@ -107,6 +126,23 @@ def server(built_edition, tmp_path_factory: pytest.TempPathFactory):
     yield url
     proc.terminate()
     proc.wait(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def embedded_server(built_edition, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from _serve(built_edition[0], tmp_path_factory.mktemp("server") / "server.log")
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server(remote_edition, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from _serve(remote_edition[0], tmp_path_factory.mktemp("server") / "server.log")
+
+
+@pytest.fixture(scope="session", params=["embedded", "virtuoso"])
+def server(request: pytest.FixtureRequest) -> str:
+    """The edition served over a socket; every test using it runs twice: on the embedded store
+    and on Virtuoso (the remote backend), with the same expectations."""
+    return request.getfixturevalue(f"{request.param}_server")
 
 
 SERVER_SETTINGS = """

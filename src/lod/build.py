@@ -11,7 +11,7 @@ import json
 import resource
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,13 +19,14 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Graph
 from rich.console import Console
+from rich.progress import MofNCompleteColumn, Progress
 from rich.table import Table
 
 from lod import changes, docs, dumps, mapping, provenance, rq, tables, validate, void
 from lod.harvest import beacon, cmif
 from lod.config import Config
-from lod.release import Releases
-from lod.store import EmbeddedStore
+from lod.release import BUILDING, Releases
+from lod.store import EmbeddedStore, RemoteStore
 
 DUMP_NAME = "stalin-molotov"
 
@@ -65,6 +66,7 @@ class BuildResult:
     phases: list[Phase] = field(default_factory=list)
     triples: int = 0
     coverage: dict[str, int] = field(default_factory=dict)
+    graphs: list[str] = field(default_factory=list)
     unresolved: list[tables.Unresolved] = field(default_factory=list)
 
 
@@ -86,9 +88,10 @@ class Pipeline:
         self.phases: list[Phase] = []
 
     @contextmanager
-    def phase(self, name: str) -> Iterator[None]:
+    def phase(self, name: str, spinner: bool = True) -> Iterator[None]:
+        """Time a phase; `spinner=False` for a phase that shows its own progress bar."""
         start = time.perf_counter()
-        with self.console.status(f"[bold]{name}[/] …"):
+        with self.console.status(f"[bold]{name}[/] …") if spinner else nullcontext():
             yield
         seconds = time.perf_counter() - start
         self.phases.append(Phase(name, round(seconds, 3), round(_peak_mib(), 1)))
@@ -129,7 +132,11 @@ class Pipeline:
         release, work = releases.begin(started)
         self.console.print(f"Building release [bold]{release}[/] from {self.data}")
         try:
-            result = self._build(release, work, started, releases.current())
+            last = releases.current()
+            result = self._build(release, work, started, last)
+            if self.config.store.backend == "remote":
+                self.upload(work, json.loads((last / "build.json").read_text(encoding="utf-8")).get("graphs", [])
+                            if last else [])
             result.path = releases.publish(release, work)
         except BaseException:
             releases.discard(work)
@@ -162,6 +169,7 @@ class Pipeline:
                              graph=f"{self.base}graph/changes")
             store.flush()
             result.triples = len(store)
+            result.graphs = sorted(g.value for g in store.store.named_graphs())
             result.coverage = self._coverage(store)
         with self.phase("dumps"):
             written = dumps.write(store, work / "dumps", DUMP_NAME, self.base)
@@ -181,10 +189,28 @@ class Pipeline:
         (work / "build.json").write_text(json.dumps({
             "release": release, "version": entry.version, "previous": entry.previous,
             "started": started.isoformat(), "finished": datetime.now(timezone.utc).isoformat(),
-            "base_iri": self.base, "triples": result.triples, "coverage": result.coverage,
+            "base_iri": self.base, "triples": result.triples, "graphs": result.graphs, "coverage": result.coverage,
             "changes": {k: len(getattr(entry, k)) for k in ("added", "changed", "removed")},
             "cmif": published, "phases": [asdict(p) for p in self.phases]}, indent=2))
         return result
+
+    def upload(self, release: Path, retired: list[str] | None = None) -> None:
+        """Remote backend: upload a release (its embedded store) into staging graphs, then swap them
+        in with one Update request, dropping `retired` public graphs the release lacks. In a build
+        it is the last step before `current` moves, so a failure publishes nothing."""
+        source = ox.Store.read_only(str(release / "store"))
+        graphs = sorted(source.named_graphs(), key=lambda g: g.value)
+        with self.phase("upload", spinner=False), \
+                Progress(*Progress.get_default_columns(), MofNCompleteColumn(), console=self.console) as bar:
+            task = bar.add_task("upload to the remote store", total=len(source))
+            remote = RemoteStore(self.config.store, [], query_timeout=self.config.store.timeout)
+            staged = remote.stage(release.name.removeprefix(BUILDING), source, graphs,
+                                  progress=lambda n: bar.advance(task, n))
+            try:
+                staged.swap(retired=retired or [])
+            except BaseException:
+                staged.drop()
+                raise
 
     def _harvest(self, store: ox.Store, out: Path, last: Path | None, now: str) -> tuple[dict, list[dumps.Dump]]:
         """CMIF and BEACON beside the dumps. The CMIF file keeps the last release's publication

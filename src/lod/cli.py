@@ -18,6 +18,7 @@ from lod.config import Config
 from lod.linking.wikidata import WikidataError
 from lod.mapping import MappingError
 from lod.release import Releases
+from lod.store import StoreError
 from lod.tables import TableError
 
 EXIT_INVALID = 1
@@ -40,6 +41,20 @@ def cmd_validate(args: argparse.Namespace, console: Console) -> int:
     with tempfile.TemporaryDirectory(prefix="lod-validate-") as work:
         Pipeline(config, console).check_map_validate(Path(work), Releases(config.path("var")).current())
     console.print("[green]The tables conform and keep every published IRI: nothing to fix.[/]")
+    return 0
+
+
+def cmd_upload(args: argparse.Namespace, console: Console) -> int:
+    """Put the published release into the remote store (a new engine, or one to refill)."""
+    config = _config(args)
+    if config.store.backend != "remote":
+        return report(console, "Nothing to upload to:", ['[store].backend is "embedded"; the release is served '
+                                                         'from its own store. Set backend = "remote" and the URLs.'])
+    current = Releases(config.path("var")).current()
+    if current is None:
+        return report(console, "Nothing is published yet:", ["run `lod build` first"])
+    Pipeline(config, console).upload(current)
+    console.print(f"Release [bold]{current.name}[/] is now in the remote store ({config.store.query}).")
     return 0
 
 
@@ -95,6 +110,8 @@ def parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=text, description=text)
         p.add_argument("--data", help="folder of source tables (default: [paths].data)")
         p.set_defaults(func=func)
+    p = sub.add_parser("upload", help="upload the published release to the remote store ([store]) and swap it in")
+    p.set_defaults(func=cmd_upload)
     p = sub.add_parser("serve", help="serve the published release (gunicorn; --dev for Flask's debug server)")
     p.add_argument("--host", help="interface to listen on (default: [server].host)")
     p.add_argument("--port", type=int, help="port (default: [server].port)")
@@ -136,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
                       [str(v) for v in err.violations])
     except IrisDropped as err:
         return report(console, "Published IRIs would break; nothing was published:", err.problems)
+    except StoreError as err:
+        return report(console, "The remote store failed; what it served is unchanged:", [str(err)])
     except WikidataError as err:
         return report(console, "Wikidata did not answer; the links table is unchanged:", [str(err)])
     except KeyboardInterrupt:

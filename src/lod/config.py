@@ -85,6 +85,28 @@ class ReleasePolicy:
 
 
 @dataclass(frozen=True)
+class StoreSettings:
+    """Where the web workers read the published release from (docs/deploy.md).
+
+    "embedded": the release's own Oxigraph store on disk. "remote": any SPARQL 1.1 engine, spoken to
+    through the SPARQL 1.1 Query and Update protocols and the Graph Store HTTP Protocol; the build
+    uploads each release into staging graphs and swaps them in with one Update request.
+    """
+
+    backend: str = "embedded"
+    query: str = ""             # SPARQL 1.1 Query endpoint (remote)
+    update: str = ""            # SPARQL 1.1 Update endpoint (remote; used by the build only)
+    graph_store: str = ""       # Graph Store HTTP Protocol endpoint, indirect identification ?graph= (remote)
+    union_graph: str = "urn:x-lod:union"   # holds the union of the release's graphs (src/lod/store/remote.py)
+    user: str = ""              # HTTP basic/digest user for update and graph store; password in $LOD_STORE_PASSWORD
+    timeout: float = 120.0      # seconds per upload or update request (queries use [server].query_timeout)
+    chunk_triples: int = 100000  # triples per Graph Store upload request
+
+
+BACKENDS = ("embedded", "remote")
+
+
+@dataclass(frozen=True)
 class Config:
     root: Path = Path(".")
     dataset: Dataset = field(default_factory=Dataset)
@@ -93,6 +115,7 @@ class Config:
     server: Server = field(default_factory=Server)
     linking: Linking = field(default_factory=Linking)
     releases: ReleasePolicy = field(default_factory=ReleasePolicy)
+    store: StoreSettings = field(default_factory=StoreSettings)
 
     def path(self, name: str) -> Path:
         """A configured path, resolved against the configuration file's folder."""
@@ -139,7 +162,7 @@ def load(path: Path | str | None = None) -> Config:
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: not valid TOML: {err}") from err
     sections = {"dataset": Dataset, "paths": Paths, "mapper": Mapper, "server": Server, "linking": Linking,
-                "releases": ReleasePolicy}
+                "releases": ReleasePolicy, "store": StoreSettings}
     kwargs: dict[str, object] = {"root": path.resolve().parent}
     for name, values in raw.items():
         if name not in sections:
@@ -148,6 +171,18 @@ def load(path: Path | str | None = None) -> Config:
     config = Config(**kwargs)
     if config.releases.keep_stores < 1:
         raise ConfigError(f"{path} [releases].keep_stores must be at least 1 (the published release's store)")
+    _check_store(config.store, f"{path} [store]")
     if not config.dataset.base_iri.endswith("/"):
         raise ConfigError(f"{path} [dataset].base_iri must end with '/': {config.dataset.base_iri!r}")
     return config
+
+
+def _check_store(store: StoreSettings, where: str) -> None:
+    if store.backend not in BACKENDS:
+        raise ConfigError(f"{where}.backend: {store.backend!r} is not one of {', '.join(BACKENDS)}")
+    if store.backend == "remote":
+        missing = [k for k in ("query", "update", "graph_store") if not getattr(store, k)]
+        if missing:
+            raise ConfigError(f"{where}: backend = \"remote\" needs the endpoint URLs " + ", ".join(missing))
+    if store.chunk_triples < 1:
+        raise ConfigError(f"{where}.chunk_triples must be at least 1")

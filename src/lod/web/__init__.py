@@ -19,6 +19,7 @@ from flask_cors import CORS
 from werkzeug.exceptions import HTTPException
 
 from lod.config import Config
+from lod.store import StoreError
 from lod.web import changes, dumps, pages, reconcile, resources, sparql
 from lod.web.formats import HTML, NotAcceptable, negotiate
 from lod.web.present import Presenter
@@ -35,8 +36,10 @@ def create_app(config: Config, *, kill_on_timeout: bool = False) -> Flask:
     restarts it), because a running Oxigraph query cannot be interrupted (docs/decisions.md).
     """
     app = Flask(__name__)
+    # A remote engine's query ends with its HTTP request; only Oxigraph's needs the process to end.
+    kill_on_timeout = kill_on_timeout and config.store.backend == "embedded"
     app.config.update(LOD=config, LOD_KILL_ON_TIMEOUT=kill_on_timeout, JSON_SORT_KEYS=False)
-    app.extensions["lod.published"] = Published(config.path("var"), config.dataset.base_iri)
+    app.extensions["lod.published"] = Published(config)
     app.extensions["lod.presenter"] = Presenter(config.dataset.base_iri)
     size = config.server.cache_entries   # rendered representations per worker; 0 turns it off
     app.extensions["lod.responses"] = LRUCache(maxsize=size) if size else None
@@ -46,6 +49,8 @@ def create_app(config: Config, *, kill_on_timeout: bool = False) -> Flask:
     app.context_processor(_site)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(NoRelease, _no_release)
+    app.register_error_handler(StoreError, lambda err: _error(502, "Bad Gateway", str(err)))
+    app.register_error_handler(TimeoutError, lambda err: _error(504, "Gateway Timeout", str(err)))
     app.register_error_handler(NotAcceptable, lambda err: _error(406, "Not Acceptable", str(err)))
     return app
 

@@ -112,21 +112,18 @@ def _ancestors(store: ox.Store, iri: ox.NamedNode) -> tuple[list[ox.NamedNode], 
 
 def _incoming(store: ox.Store, iri: ox.NamedNode, page: int, size: int,
               quiet: frozenset) -> tuple[list[Incoming], bool]:
-    """Incoming links per property: the total, and the page's slice (one pass over the links)."""
-    groups: dict[ox.NamedNode, Incoming] = {}
-    seen: set[tuple] = set()
-    start, more = (page - 1) * size, False
+    """Incoming links per property: the total, and the page's slice. Subjects are sorted by IRI,
+    so a page holds the same links whatever order the store (embedded or remote) returns them in."""
+    groups: dict[ox.NamedNode, set] = {}
     for q in store.quads_for_pattern(None, None, iri):
-        key = (q.subject, q.predicate)
-        if key in seen or q.graph_name in quiet:
-            continue
-        seen.add(key)
-        inc = groups.setdefault(q.predicate, Incoming(q.predicate))
-        if start <= inc.total < start + size:
-            inc.subjects.append(q.subject)
-        inc.total += 1
-        more = more or inc.total > start + size
-    return sorted(groups.values(), key=lambda i: i.predicate.value), more
+        if q.graph_name not in quiet:
+            groups.setdefault(q.predicate, set()).add(q.subject)
+    start, more, out = (page - 1) * size, False, []
+    for predicate in sorted(groups, key=lambda p: p.value):
+        subjects = sorted(groups[predicate], key=lambda s: s.value)
+        out.append(Incoming(predicate, len(subjects), subjects[start:start + size]))
+        more = more or len(subjects) > start + size
+    return out, more
 
 
 def describe(store: ox.Store, iri: ox.NamedNode, *, page: int = 1, size: int = 100,

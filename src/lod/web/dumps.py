@@ -64,10 +64,11 @@ def _listing(rel: Release, title: str, prefix: str) -> str:
 
 def _kept(rid: str) -> Release:
     """A release kept on disk (its id is a folder name under var/releases, never a path)."""
-    folder = release().path.parent / rid
+    current = release()
+    folder = current.path.parent / rid
     if not RELEASE_ID.fullmatch(rid) or not (folder / "dumps" / "manifest.json").is_file():
         abort(404, f"no release {rid!r} is kept here; see /changes")
-    return Release(folder, base())
+    return Release(folder, base(), current.open_store)
 
 
 def send(rel: Release, name: str, modified: datetime | None = None) -> Response:

@@ -11,21 +11,13 @@
 
 from __future__ import annotations
 
-import re
 import threading
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-TOKENS = re.compile(r'''
-    (?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\'
-              |"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
-  | (?P<iri><[^<>"{}|^`\\\s]*>)
-  | (?P<comment>\#[^\n]*)
-  | (?P<var>[?$]\w+)
-  | (?P<pname>[\w.-]*:[\w.:%-]*)
-  | (?P<word>[A-Za-z_]+)
-''', re.VERBOSE)
+from lod.sparqltext import keywords
+
 UPDATE_WORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"})
 
 
@@ -35,11 +27,6 @@ class Refused(ValueError):
 
 class Timeout(RuntimeError):
     """The query ran past the configured limit."""
-
-
-def keywords(query: str) -> set[str]:
-    """The bare words of a query (keywords, function names), upper-cased; never inside strings/IRIs."""
-    return {m.group("word").upper() for m in TOKENS.finditer(query) if m.lastgroup == "word"}
 
 
 def check(query: str) -> None:
@@ -101,6 +88,8 @@ def run(store: ox.Store, query: str, *, timeout: float, limit: int, **options) -
     if worker.is_alive():
         raise Timeout(f"the query was cancelled after {timeout:g} s (the endpoint's limit); "
                       "narrow it (more specific patterns, LIMIT) or use the dumps for whole-corpus work")
+    if isinstance(outcome.get("error"), TimeoutError):   # a remote store's own deadline
+        raise Timeout(f"the query was cancelled after {timeout:g} s (the endpoint's limit)")
     if "error" in outcome:
         raise outcome["error"]  # type: ignore[misc]
     return outcome["answer"]  # type: ignore[return-value]

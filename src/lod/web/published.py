@@ -6,9 +6,11 @@ each worker switches to it at its next request, and a failed build leaves the ol
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cached_property
@@ -16,7 +18,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from lod import changes
+from lod import changes, store
+from lod.config import Config
+from lod.store import RemoteStore
 
 
 class NoRelease(RuntimeError):
@@ -29,11 +33,13 @@ class Release:
 
     path: Path
     base: str
+    open_store: Callable[[Path, Sequence[str]], ox.Store | RemoteStore]
     cache: dict = field(default_factory=dict)
 
     @cached_property
-    def store(self) -> ox.Store:
-        return ox.Store.read_only(str(self.path / "store"))
+    def store(self) -> ox.Store | RemoteStore:
+        """The release's data, in its embedded store or in the remote one ([store].backend)."""
+        return self.open_store(self.path, self.info.get("graphs", []))
 
     @cached_property
     def info(self) -> dict:
@@ -75,9 +81,10 @@ class Release:
 class Published:
     """Follows the `current` link under var/ and hands out the release it points at."""
 
-    def __init__(self, var: Path, base: str):
-        self.link = var / "current"
-        self.base = base
+    def __init__(self, config: Config):
+        self.link = config.path("var") / "current"
+        self.base = config.dataset.base_iri
+        self.open_store = functools.partial(store.reader, config)
         self._lock = threading.Lock()
         self._target: str | None = None
         self._release: Release | None = None
@@ -89,6 +96,6 @@ class Published:
             raise NoRelease(f"nothing is published at {self.link}; run `lod build` first") from err
         with self._lock:
             if self._release is None or self._target != target:
-                self._release = Release((self.link.parent / target).resolve(), self.base)
+                self._release = Release((self.link.parent / target).resolve(), self.base, self.open_store)
                 self._target = target
             return self._release

@@ -64,7 +64,7 @@ def wrk(url: str, paths: list[str], accept: str, seconds: int) -> dict:
 
 
 def sparql_paths(prefix: str, with_base: bool) -> list[str]:
-    queries = {e["id"]: e["query"] for e in examples()}
+    queries = {e["id"]: e["query"] for e in examples(BASE)}
     return [f"{prefix}?query={quote((f'BASE <{BASE}>' + chr(10) if with_base else '') + queries[q])}"
             for q in MIX]
 

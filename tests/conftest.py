@@ -15,6 +15,7 @@ import pyoxigraph as ox
 import pytest
 import requests
 
+from lod import cli
 from lod.build import Pipeline
 from lod.config import Config, load
 from lod.release import Releases
@@ -95,7 +96,7 @@ def remote_edition(built_edition, virtuoso: Virtuoso, tmp_path_factory: pytest.T
     config = load(write_config(folder, REPO / "data", extra=virtuoso.store_settings()))
     shutil.copytree(built_edition[0].path("var"), config.path("var"), symlinks=True)
     result = dataclasses.replace(built_edition[1], path=Releases(config.path("var")).current())
-    Pipeline(config).upload(result.path)
+    assert cli.main(["--config", str(config.root / "lod.toml"), "upload"]) == 0
     return config, result
 
 

@@ -26,7 +26,8 @@ EXIT_INVALID = 1
 
 def _config(args: argparse.Namespace) -> Config:
     config = config_module.load(args.config)
-    return config.with_paths(data=Path(args.data).resolve()) if args.data else config
+    data = getattr(args, "data", None)   # not every command takes --data
+    return config.with_paths(data=Path(data).resolve()) if data else config
 
 
 def cmd_build(args: argparse.Namespace, console: Console) -> int:

@@ -6,11 +6,13 @@ bench/out/results.json.
 
     .venv/bin/python bench/build_phases.py                 # edition, 10k and 100k letters
     .venv/bin/python bench/build_phases.py --letters 1000  # a quick run
+    .venv/bin/python bench/build_phases.py --virtuoso      # then `lod upload` each release to Virtuoso
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import platform
 import subprocess
@@ -22,15 +24,17 @@ REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "bench" / "out"
 sys.path.insert(0, str(REPO / "tests"))
 from conftest import write_config  # noqa: E402  (one way to write a configuration, shared with the tests)
+from virtuoso import Virtuoso  # noqa: E402
 
 from lod.synthetic import generate  # noqa: E402
 
 
-def build(name: str, data: Path) -> dict:
-    """Build one corpus in a child process; return its phases, quads and wall time."""
+def build(name: str, data: Path, engine: Virtuoso | None = None) -> dict:
+    """Build one corpus in a child process; return its phases, quads and wall time. With an
+    engine, the release is then uploaded to it by `lod upload` (timed as its own phase)."""
     folder = OUT / "builds" / name.split()[-2 if name.endswith("letters") else 0].replace(",", "")
     folder.mkdir(parents=True, exist_ok=True)
-    config = write_config(folder, data)
+    config = write_config(folder, data, extra=engine.store_settings() if engine else "")
     start = time.perf_counter()
     done = subprocess.run([str(REPO / ".venv" / "bin" / "lod"), "--config", str(config), "build"],
                           capture_output=True, text=True)
@@ -38,6 +42,12 @@ def build(name: str, data: Path) -> dict:
         sys.exit(f"build of {name} failed:\n{done.stderr[-3000:]}")
     wall = time.perf_counter() - start
     record = json.loads((folder / "var" / "current" / "build.json").read_text())
+    if engine:   # the build uploaded too; a second, timed upload replaces it the same way
+        start = time.perf_counter()
+        subprocess.run([str(REPO / ".venv" / "bin" / "lod"), "--config", str(config), "upload"], check=True,
+                       capture_output=True)
+        record["phases"].append({"name": "upload", "seconds": round(time.perf_counter() - start, 3),
+                                 "peak_mib": engine.rss_mib()})
     return {"corpus": name, "wall_s": round(wall, 1), "quads": record["triples"], "phases": record["phases"]}
 
 
@@ -50,7 +60,7 @@ def markdown(results: list[dict]) -> str:
         t = {p["name"]: p["seconds"] for p in r["phases"]}
         core = t["map"] + t["validate"] + t["load"]
         rates = " / ".join(f"{r['quads'] / t[p] / 1000:.0f}k" for p in ("map", "validate", "load"))
-        peak = max(p["peak_mib"] for p in r["phases"])
+        peak = max(p["peak_mib"] for p in r["phases"] if p["name"] != "upload")   # upload: the engine's RSS
         lines.append(f"| {r['corpus']} | {r['quads']:,} | " + " | ".join(f"{t[p]:.1f}" for p in phases)
                      + f" | {core:.1f} | {rates} | {peak:,.0f} | {r['wall_s']} |")
     return "\n".join(lines)
@@ -60,13 +70,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--letters", type=int, nargs="*", default=[10_000, 100_000])
     ap.add_argument("--no-edition", action="store_true")
+    ap.add_argument("--virtuoso", action="store_true", help="remote backend: upload each release to Virtuoso")
     args = ap.parse_args()
-    results = [] if args.no_edition else [build("edition", REPO / "data")]
-    for n in args.letters:
-        data = OUT / f"synthetic-{n}" / "data"
-        generate(data, letters=n)  # deterministic; regenerated so that it matches today's tables
-        results.append(build(f"synthetic {n:,} letters", data))
-        print(markdown(results[-1:]), flush=True)
+    with Virtuoso(OUT / "virtuoso", memory_gb=4) if args.virtuoso else contextlib.nullcontext() as engine:
+        results = [] if args.no_edition else [build("edition", REPO / "data", engine)]
+        for n in args.letters:
+            data = OUT / f"synthetic-{n}" / "data"
+            generate(data, letters=n)  # deterministic; regenerated so that it matches today's tables
+            results.append(build(f"synthetic {n:,} letters", data, engine))
+            print(markdown(results[-1:]), flush=True)
     (OUT / "results.json").write_text(json.dumps({"machine": platform.platform(), "results": results}, indent=2))
     print(f"\n{platform.platform()}, {platform.python_version()}\n\n{markdown(results)}")
 

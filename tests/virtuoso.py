@@ -35,6 +35,8 @@ DisableUnixSocket = 1
 NumberOfBuffers = {buffers}
 MaxDirtyBuffers = {dirty}
 ThreadsPerQuery = 2
+; the swap moves a whole release in one transaction; its log must not hit the 50 MB default
+TransactionAfterImageLimit = 2000000000
 DirsAllowed = ., {dir}
 [HTTPServer]
 ServerPort = 127.0.0.1:{http_port}
@@ -79,6 +81,13 @@ class Virtuoso:
         """The [store] section of a lod.toml that points at this server."""
         return (f'[store]\nbackend = "remote"\nquery = "{self.sparql}"\nupdate = "{self.sparql}"\n'
                 f'graph_store = "{self.graph_store}"\n')
+
+    def rss_mib(self) -> float:
+        """The server's resident memory now (MiB), from /proc."""
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+        return 0.0
 
     def __enter__(self) -> Virtuoso:
         if shutil.which(SERVER) is None:

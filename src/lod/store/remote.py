@@ -12,7 +12,8 @@ system graphs or a build's staging graphs, leaks into an answer.
 Writes: `stage` uploads a release into fresh staging graphs with the Graph Store HTTP Protocol,
 in chunks; `swap` then moves every staging graph onto its public name, and drops the public
 graphs the new release no longer has, in ONE SPARQL Update request — which SPARQL 1.1 Update
-(section 2.2) asks engines to apply atomically, so readers see the old release or the new one.
+(section 2.2) asks engines to apply atomically. Virtuoso 7.2 applies it as one transaction but
+does not isolate concurrent readers from it (docs/deploy.md).
 """
 
 from __future__ import annotations
@@ -35,8 +36,9 @@ TRIPLES = "application/n-triples"
 PATTERN_CACHE = 200_000  # quads of pattern answers remembered per worker (roughly 100 MB)
 CACHED_QUADS = 200       # larger answers (long backlink lists) are asked again each time
 PATTERN = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
-ASK_QUIRK = "__ASK_RETVAL"
-PARTIAL = "S1TAT"   # Virtuoso's "anytime" answer: cut at its MaxQueryExecutionTime, flagged only in headers   # Virtuoso 7 answers ASK as a one-cell table of 0 or 1
+ASK_QUIRK = "__ASK_RETVAL"   # Virtuoso 7 answers ASK as a one-cell table of 0 or 1
+PARTIAL = "S1TAT"   # Virtuoso's "anytime" answer: cut at its MaxQueryExecutionTime, flagged only in headers
+HAS_BLANK_NODES = "ASK WHERE { GRAPH ?g { ?s ?p ?o FILTER (isBlank(?s) || isBlank(?o)) } }"
 
 
 class StoreError(RuntimeError):
@@ -107,7 +109,10 @@ class RemoteStore:
                 target = f"urn:x-lod:staging:{release}:{len(staged.graphs)}"
                 staged.graphs[graph.value] = target
                 self._drop([target])
-                for chunk in _chunks(source.quads_for_pattern(None, None, None, graph), self.settings.chunk_triples):
+                # Blank node labels are scoped to one request: a graph that has any goes up whole.
+                whole = bool(source.query(HAS_BLANK_NODES, substitutions={ox.Variable("g"): graph}))
+                size = len(source) if whole else self.settings.chunk_triples
+                for chunk in _chunks(source.quads_for_pattern(None, None, None, graph), size):
                     body = ox.serialize(chunk, format=ox.RdfFormat.N_TRIPLES)
                     self._upload(target, body)
                     self._upload(union, body)

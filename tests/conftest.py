@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -19,7 +18,7 @@ from lod import cli
 from lod.build import Pipeline
 from lod.config import Config, load
 from lod.release import Releases
-from virtuoso import Virtuoso
+from virtuoso import Virtuoso, free_port  # noqa: F401  (free_port: shared with tests and benchmarks)
 
 REPO = Path(__file__).resolve().parents[1]
 BASE = "http://localhost:8080/"
@@ -74,12 +73,6 @@ def select(store: ox.Store, query: str) -> list[dict[str, str]]:
     solutions = store.query(query, use_default_graph_as_union=True)
     names = [v.value for v in solutions.variables]
     return [{n: s[n].value for n in names if s[n] is not None} for s in solutions]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

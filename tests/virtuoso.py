@@ -53,7 +53,7 @@ GRANTS = ('GRANT SPARQL_UPDATE TO "SPARQL"; '
           "DB.DBA.RDF_DEFAULT_USER_PERMS_SET ('nobody', 7);")
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -64,7 +64,7 @@ class Virtuoso:
 
     def __init__(self, folder: Path, memory_gb: float = 1.0):
         self.folder = folder
-        self.http_port, self.sql_port = _free_port(), _free_port()
+        self.http_port, self.sql_port = free_port(), free_port()
         # Virtuoso's rule of thumb: 85,000 buffers (8 KiB pages) per GB given to it.
         self.buffers = int(85000 * memory_gb)
         self.proc: subprocess.Popen | None = None

@@ -70,6 +70,11 @@ class BuildResult:
     unresolved: list[tables.Unresolved] = field(default_factory=list)
 
 
+def _record(release: Path | None) -> dict:
+    """A published release's build.json ({} when there is none yet)."""
+    return json.loads((release / "build.json").read_text(encoding="utf-8")) if release else {}
+
+
 def _peak_mib() -> float:
     """Peak resident memory of this process and of finished children (the mapper), in MiB."""
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -135,8 +140,7 @@ class Pipeline:
             last = releases.current()
             result = self._build(release, work, started, last)
             if self.config.store.backend == "remote":
-                self.upload(work, json.loads((last / "build.json").read_text(encoding="utf-8")).get("graphs", [])
-                            if last else [])
+                self.upload(work, retired=_record(last).get("graphs", []))
             result.path = releases.publish(release, work)
         except BaseException:
             releases.discard(work)
@@ -218,7 +222,7 @@ class Pipeline:
         dataset = self.config.dataset
         tree = cmif.document(store, dataset)
         digest = cmif.content_digest(tree)
-        before = json.loads((last / "build.json").read_text()).get("cmif", {}) if last else {}
+        before = _record(last).get("cmif", {})
         published = before["published"] if before.get("sha256") == digest else now
         cmif.write(tree, out / cmif.FILE_NAME, published)
         beacon.write(store, out / beacon.FILE_NAME, dataset, timestamp=now)

@@ -44,7 +44,7 @@ def bind(query: str, values: Mapping[ox.Variable, ox.NamedNode | ox.Literal]) ->
     Terms are written in their N-Triples form (escaped by pyoxigraph), never pasted raw."""
     if not values:
         return query
-    after_where = None
+    after_where = False
     for match in TOKENS.finditer(query):
         if match.lastgroup == "word" and match.group().upper() == "WHERE":
             after_where = True

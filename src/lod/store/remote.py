@@ -104,11 +104,11 @@ class RemoteStore:
         union = f"urn:x-lod:staging:{release}:union"
         staged = Staged(self, {self.settings.union_graph: union})
         try:
-            self._drop([union])
+            self.drop_graphs([union])
             for graph in graphs:
                 target = f"urn:x-lod:staging:{release}:{len(staged.graphs)}"
                 staged.graphs[graph.value] = target
-                self._drop([target])
+                self.drop_graphs([target])
                 # Blank node labels are scoped to one request: a graph that has any goes up whole.
                 whole = bool(source.query(HAS_BLANK_NODES, substitutions={ox.Variable("g"): graph}))
                 size = len(source) if whole else self.settings.chunk_triples
@@ -125,29 +125,27 @@ class RemoteStore:
 
     def _upload(self, graph: str, body: bytes) -> None:
         """Graph Store HTTP Protocol: POST adds the N-Triples to the graph (created if new)."""
-        self._send(self.settings.graph_store, None, params={"graph": graph}, data=body,
+        self._send(self.settings.graph_store, body, params={"graph": graph},
                    headers={"Content-Type": TRIPLES}, timeout=self.settings.timeout)
 
     def update(self, operations: list[str]) -> None:
         """Run SPARQL Update operations as one request (one transaction on a conforming engine)."""
         self._send(self.settings.update, {"update": " ;\n".join(operations)}, timeout=self.settings.timeout)
 
-    def _drop(self, graphs: Iterable[str]) -> None:
+    def drop_graphs(self, graphs: Iterable[str]) -> None:
         ops = [f"DROP SILENT GRAPH {ox.NamedNode(g)}" for g in graphs]
         if ops:
             self.update(ops)
 
     # -- HTTP ----------------------------------------------------------------------------------
 
-    def _send(self, url: str, form: dict | None, *, accept: str | None = None, timeout: float,
-              **kwargs) -> requests.Response:
-        headers = kwargs.pop("headers", {})
-        if accept:
-            headers["Accept"] = accept
+    def _send(self, url: str, data: dict | bytes, *, accept: str | None = None, timeout: float,
+              headers: dict | None = None, **kwargs) -> requests.Response:
+        """POST a form (query, update) or a body (upload); engine refusals become typed errors."""
+        headers = {**(headers or {}), **({"Accept": accept} if accept else {})}
         auth = (self.settings.user, os.environ.get(PASSWORD_ENV, "")) if self.settings.user else None
         try:
-            response = self.http.post(url, data=form if form is not None else kwargs.pop("data"),
-                                      headers=headers, auth=auth, timeout=(10, timeout), **kwargs)
+            response = self.http.post(url, data=data, headers=headers, auth=auth, timeout=(10, timeout), **kwargs)
         except requests.Timeout as err:
             raise TimeoutError(f"{url}: no answer within {timeout:g} s") from err
         except requests.RequestException as err:
@@ -178,7 +176,7 @@ class Staged:
 
     def drop(self) -> None:
         """Abandon the upload (a failed build): remove the staging graphs."""
-        self.store._drop(self.graphs.values())
+        self.store.drop_graphs(self.graphs.values())
         self.graphs = {}
 
 

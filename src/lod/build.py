@@ -1,4 +1,4 @@
-"""The build: check tables → map → validate → iris → load → dumps → harvest → void → vocabulary → publish.
+"""The build: check tables → map → load → validate → iris → meta → dumps → harvest → void → vocabulary → publish.
 
 Each phase is timed (seconds and peak memory) and shown on the terminal. Everything is written
 into a private release directory; only when every phase succeeded is it published (see
@@ -52,6 +52,7 @@ class Checked:
 
     mappings: mapping.Mappings
     mapped: Path
+    store: EmbeddedStore   # the mapped graphs and the ontology, validated
     ontology: Graph
     shapes: Graph
     comparison: changes.Comparison
@@ -117,12 +118,16 @@ class Pipeline:
         mappings = mapping.Mappings.load(self.config)
         with self.phase("map"):
             mapped = mapping.run(self.config, mappings, self.data, work / "mapped")
-        with self.phase("validate"):
+        with self.phase("load"):
             ontology, shapes = self.read_vocabulary()
-            graph = validate.rdflib_graph(mapped, ontology)
+            store = EmbeddedStore(work / "store")
+            store.load_quads(mapped)
+            validated = [*store.store.named_graphs(), ox.NamedNode(f"{self.base}ontology")]
+            store.load_bytes(ontology.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES,
+                             graph=f"{self.base}ontology")
+        with self.phase("validate"):
             violations = validate.validate(
-                graph, shapes, lambda: provenance.source_rows(mappings, self.data), self.base)
-            del graph
+                store.store, validated, shapes, lambda: provenance.source_rows(mappings, self.data), self.base)
         if violations:
             raise ValidationFailed(violations)
         with self.phase("iris"):
@@ -130,7 +135,7 @@ class Pipeline:
             records = changes.records(ox.parse(path=str(mapped), format=ox.RdfFormat.N_QUADS), self.base)
             comparison = changes.compare(records, last, stones, release=release, data=self.data,
                                          published=(started or datetime.now(timezone.utc)).replace(microsecond=0).isoformat())
-        return Checked(mappings, mapped, ontology, shapes, comparison, stones)
+        return Checked(mappings, mapped, store, ontology, shapes, comparison, stones)
 
     def build(self, releases: Releases) -> BuildResult:
         started = datetime.now(timezone.utc)
@@ -155,16 +160,14 @@ class Pipeline:
         entry = checked.comparison.entry
         result = BuildResult(release, None, entry.version, self.phases)
         dataset = self.config.dataset
-        with self.phase("load"):
-            store = EmbeddedStore(work / "store")
-            store.load_quads(checked.mapped)
+        with self.phase("meta"):
+            store = checked.store
             meta = provenance.build_record(
                 base=self.base, release=release, started=started, ended=datetime.now(timezone.utc),
                 mappings=checked.mappings, data=self.data, code=self.config.path("mappings"),
                 engine=mapping.engine_version(self.config),
                 derived={f"{self.base}graph/changes": {"tombstones.csv"}})
-            for graph, content in ((f"{self.base}graph/meta", meta), (f"{self.base}ontology", checked.ontology),
-                                   (f"{self.base}shapes", checked.shapes)):
+            for graph, content in ((f"{self.base}graph/meta", meta), (f"{self.base}shapes", checked.shapes)):
                 store.load_bytes(content.serialize(format="nt", encoding="utf-8"),
                                  ox.RdfFormat.N_TRIPLES, graph=graph)
             history = changes.to_rdf(checked.comparison, checked.tombstones, self.base,

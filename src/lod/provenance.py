@@ -65,7 +65,7 @@ def build_record(*, base: str, release: str, started: datetime, ended: datetime,
     g.add((build, RDFS.label, Literal(f"Build of release {release}", lang="en")))
     g.add((build, PROV.startedAtTime, Literal(started.isoformat(), datatype=XSD.dateTime)))
     g.add((build, PROV.endedAtTime, Literal(ended.isoformat(), datatype=XSD.dateTime)))
-    tools = {"lod": __version__, "morph-kgc": engine, "pyshacl": version("pyshacl"),
+    tools = {"lod": __version__, "morph-kgc": engine,   # lod validates (lod.shacl, on pyoxigraph)
              "pyoxigraph": version("pyoxigraph"), "rdflib": version("rdflib")}
     commit = git_commit(code)
     for name, tool_version in tools.items():

@@ -1,0 +1,217 @@
+"""SHACL Core shapes compiled to SPARQL and run on the release's Oxigraph store.
+
+pyshacl needs the whole data graph in rdflib (about 1.1 KB a quad: 55 GB at 1M letters), and
+pyshacl over an Oxigraph store (its oxrdflib mode) was over 100x slower (docs/performance.md).
+So each constraint of the shapes graph becomes one SELECT whose rows are its violations, run on
+the on-disk store the build loads anyway, several at a time (Oxigraph releases the GIL).
+
+Only the part of SHACL Core our shapes use is compiled; anything else is refused with the shape
+and the feature named, so a new shape can never be skipped silently. The tests check that the
+report is pyshacl's, on the edition and on randomly damaged copies of it (tests/test_shacl.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from itertools import count
+
+import pyoxigraph as ox
+from rdflib import RDF, SH, BNode, Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.term import Node
+
+INSTANCE_OF = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>/<http://www.w3.org/2000/01/rdf-schema#subClassOf>*"
+STRING_TYPES = {str(RDF.langString), "http://www.w3.org/2001/XMLSchema#string"}
+NODE_KINDS = {SH.IRI: "isIRI({v})", SH.BlankNode: "isBlank({v})", SH.Literal: "isLiteral({v})",
+              SH.BlankNodeOrIRI: "(isBlank({v}) || isIRI({v}))", SH.IRIOrLiteral: "(isIRI({v}) || isLiteral({v}))",
+              SH.BlankNodeOrLiteral: "(isBlank({v}) || isLiteral({v}))"}
+# Parameters that are part of a shape or its path, not constraints of their own.
+STRUCTURE = {SH.path, SH.property, SH.message, SH.name, SH.description, SH.order, SH.group, SH.targetClass,
+             SH.targetObjectsOf, SH.targetSubjectsOf, SH.targetNode, SH.qualifiedMaxCount}
+# Constraints that hold of each value node alone: a violation per value that fails.
+PER_VALUE = {SH["class"], SH.datatype, SH.node, SH["or"], SH.languageIn, SH.pattern, SH.minInclusive,
+             SH.maxInclusive, SH.minExclusive, SH.maxExclusive, SH.nodeKind}
+COMPONENT = {SH["class"]: "Class", SH.datatype: "Datatype", SH.node: "Node", SH["or"]: "Or",
+             SH.languageIn: "LanguageIn", SH.pattern: "Pattern", SH.minInclusive: "MinInclusive",
+             SH.maxInclusive: "MaxInclusive", SH.minExclusive: "MinExclusive", SH.maxExclusive: "MaxExclusive",
+             SH.nodeKind: "NodeKind", SH.minCount: "MinCount", SH.maxCount: "MaxCount", SH.hasValue: "HasValue",
+             SH.lessThan: "LessThan", SH.lessThanOrEquals: "LessThanOrEquals",
+             SH.qualifiedValueShape: "QualifiedMaxCount"}
+COMPARISON = {SH.minInclusive: ">=", SH.maxInclusive: "<=", SH.minExclusive: ">", SH.maxExclusive: "<"}
+
+
+class Unsupported(ValueError):
+    """A shape uses a SHACL feature this compiler does not implement."""
+
+
+@dataclass(frozen=True)
+class Check:
+    """One constraint of one shape, as a query whose rows (?this, ?value) are its violations."""
+    shape: Node
+    component: str           # e.g. "MinCount" (sh:MinCountConstraintComponent)
+    path: Node | None        # the shape's sh:path as written in the shapes graph
+    message: str | None
+    query: str
+
+
+@dataclass(frozen=True)
+class Result:
+    focus: ox.NamedNode | ox.BlankNode | ox.Literal
+    value: ox.NamedNode | ox.BlankNode | ox.Literal | None
+    check: Check
+
+
+def compile_shapes(shapes: Graph) -> list[Check]:
+    """A check per constraint of every targeted shape and of the property shapes it holds."""
+    return [check for shape in sorted(_targeted(shapes), key=str) for check in _Compiler(shapes).checks(shape)]
+
+
+def run(store: ox.Store, checks: list[Check], graphs: list[ox.NamedNode], threads: int = 2) -> list[Result]:
+    """Every violation in the union of `graphs`, checks run `threads` at a time."""
+    def violations(check: Check) -> list[Result]:
+        return [Result(row["this"], row["value"], check) for row in store.query(check.query, default_graph=graphs)]
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        return [result for results in pool.map(violations, checks) for result in results]
+
+
+def _targeted(shapes: Graph) -> set[Node]:
+    targets = (SH.targetClass, SH.targetObjectsOf, SH.targetSubjectsOf, SH.targetNode)
+    return {s for t in targets for s in shapes.subjects(t, None)}
+
+
+class _Compiler:
+    def __init__(self, shapes: Graph):
+        self.g = shapes
+        self.names = count()
+
+    def checks(self, node_shape: Node) -> Iterator[Check]:
+        """The node shape's own constraints on its focus nodes, then each property shape's."""
+        focus = self.targets(node_shape)
+        yield from self.constraints(node_shape, focus, "BIND(?this AS ?value)", None)
+        for prop in self.g.objects(node_shape, SH.property):
+            path = self.g.value(prop, SH.path)
+            yield from self.constraints(prop, focus, self.path_pattern(prop, "?this", "?value"), path)
+
+    def targets(self, shape: Node) -> str:
+        alternatives = [f"?this {INSTANCE_OF} {_term(c)}" for c in self.g.objects(shape, SH.targetClass)]
+        alternatives += [f"?any {_term(p)} ?this" for p in self.g.objects(shape, SH.targetObjectsOf)]
+        alternatives += [f"?this {_term(p)} ?any" for p in self.g.objects(shape, SH.targetSubjectsOf)]
+        alternatives += [f"VALUES ?this {{ {_term(n)} }}" for n in self.g.objects(shape, SH.targetNode)]
+        union = " UNION ".join(f"{{ {a} }}" for a in alternatives)
+        return f"{{ SELECT DISTINCT ?this WHERE {{ {union} }} }}"
+
+    def constraints(self, shape: Node, focus: str, values: str, path: Node | None) -> Iterator[Check]:
+        message = self.g.value(shape, SH.message)
+        for parameter, argument in self.parameters(shape):
+            query = self.query(shape, parameter, argument, focus, values, path)
+            yield Check(shape, COMPONENT[parameter], path, str(message) if message else None, query)
+
+    def query(self, shape: Node, parameter: Node, argument: Node, focus: str, values: str,
+              path: Node | None) -> str:
+        """SELECT ?this ?value: the focus nodes (and value nodes) that break one constraint."""
+        if parameter in PER_VALUE:
+            return f"SELECT DISTINCT ?this ?value WHERE {{ {focus} {values} FILTER(!{self.holds(parameter, argument, '?value')}) }}"
+        if parameter in (SH.lessThan, SH.lessThanOrEquals) and path is not None:
+            op = "<" if parameter == SH.lessThan else "<="
+            return (f"SELECT DISTINCT ?this ?value WHERE {{ {focus} {values} ?this {_term(argument)} ?other "
+                    f"FILTER(!COALESCE(?value {op} ?other, false)) }}")
+        if parameter == SH.minCount and path is not None and int(argument) == 1:
+            return f"SELECT ?this WHERE {{ {focus} FILTER NOT EXISTS {{ {values} }} }}"
+        if parameter == SH.minCount and path is not None:
+            return (f"SELECT ?this WHERE {{ {focus} OPTIONAL {{ {values} }} }} GROUP BY ?this "
+                    f"HAVING (COUNT(DISTINCT ?value) < {int(argument)})")
+        if parameter == SH.maxCount and path is not None:
+            return (f"SELECT ?this WHERE {{ {focus} {values} }} GROUP BY ?this "
+                    f"HAVING (COUNT(DISTINCT ?value) > {int(argument)})")
+        if parameter == SH.hasValue and path is not None:
+            return f"SELECT ?this WHERE {{ {focus} FILTER NOT EXISTS {{ {values} FILTER(sameTerm(?value, {_term(argument)})) }} }}"
+        if parameter == SH.qualifiedValueShape and path is not None:
+            most = self.g.value(shape, SH.qualifiedMaxCount)
+            if most is None or self.g.value(shape, SH.qualifiedMinCount) is not None:
+                raise Unsupported(f"shape {shape}: only sh:qualifiedMaxCount is supported")
+            return (f"SELECT ?this WHERE {{ {focus} {values} FILTER({self.conforms(argument, '?value')}) }} "
+                    f"GROUP BY ?this HAVING (COUNT(DISTINCT ?value) > {int(most)})")
+        raise Unsupported(f"shape {shape}: {parameter} is not supported here")
+
+    def holds(self, parameter: Node, argument: Node, v: str) -> str:
+        """A SPARQL expression: value `v` satisfies this per-value constraint."""
+        if parameter == SH["class"]:
+            return f"EXISTS {{ {v} {INSTANCE_OF} {_term(argument)} }}"
+        if parameter == SH.datatype:
+            return _has_datatype(v, str(argument))
+        if parameter == SH.node:
+            return self.conforms(argument, v)
+        if parameter == SH["or"]:
+            return "(" + " || ".join(self.conforms(s, v) for s in Collection(self.g, argument)) + ")"
+        if parameter == SH.languageIn:
+            tags = " || ".join(f"langMatches(LANG({v}), {_term(Literal(str(t)))})" for t in Collection(self.g, argument))
+            return f"(isLiteral({v}) && ({tags}))"
+        if parameter == SH.pattern:
+            return f"(!isBlank({v}) && REGEX(STR({v}), {_term(Literal(str(argument)))}))"
+        if parameter in COMPARISON:
+            return f"COALESCE({v} {COMPARISON[parameter]} {_term(argument)}, false)"
+        if parameter == SH.nodeKind and argument in NODE_KINDS:
+            return NODE_KINDS[argument].format(v=v)
+        raise Unsupported(f"{parameter} {argument} is not supported inside a shape")
+
+    def conforms(self, shape: Node, v: str) -> str:
+        """A SPARQL expression: node `v` conforms to `shape` (for sh:node, sh:or, qualified shapes)."""
+        parts = [self.property_conforms(p, v) for p in self.g.objects(shape, SH.property)]
+        for parameter, argument in self.parameters(shape):
+            if parameter in PER_VALUE:
+                parts.append(self.holds(parameter, argument, v))
+            else:
+                raise Unsupported(f"shape {shape}: {parameter} is not supported in a nested shape")
+        return "(" + " && ".join(parts or ["true"]) + ")"
+
+    def property_conforms(self, prop: Node, v: str) -> str:
+        """`v` meets every constraint of a nested property shape (hasValue, minCount 1, per-value)."""
+        x = f"?v{next(self.names)}"
+        pattern = self.path_pattern(prop, v, x)
+        parts = []
+        for parameter, argument in self.parameters(prop):
+            if parameter == SH.hasValue:
+                parts.append(f"EXISTS {{ {pattern} FILTER(sameTerm({x}, {_term(argument)})) }}")
+            elif parameter == SH.minCount and int(argument) == 1:
+                parts.append(f"EXISTS {{ {pattern} }}")
+            elif parameter in PER_VALUE:
+                parts.append(f"NOT EXISTS {{ {pattern} FILTER(!{self.holds(parameter, argument, x)}) }}")
+            else:
+                raise Unsupported(f"property shape {prop}: {parameter} is not supported in a nested shape")
+        return "(" + " && ".join(parts or ["true"]) + ")"
+
+    def parameters(self, shape: Node) -> list[tuple[Node, Node]]:
+        """The shape's constraint parameters (SHACL terms that are not structure), in a fixed order."""
+        return sorted((p, o) for p, o in self.g.predicate_objects(shape)
+                      if str(p).startswith(str(SH)) and p not in STRUCTURE)
+
+    def path_pattern(self, prop: Node, subject: str, value: str) -> str:
+        path = self.g.value(prop, SH.path)
+        if isinstance(path, URIRef):
+            return f"{subject} {_term(path)} {value} ."
+        inverse = self.g.value(path, SH.inversePath) if isinstance(path, BNode) else None
+        if isinstance(inverse, URIRef):
+            return f"{value} {_term(inverse)} {subject} ."
+        raise Unsupported(f"property shape {prop}: only a predicate or sh:inversePath of one is supported as sh:path")
+
+
+def _has_datatype(v: str, datatype: str) -> str:
+    """A literal of the datatype whose lexical form is valid for it (an XSD cast to it succeeds)."""
+    typed = f"(isLiteral({v}) && DATATYPE({v}) = <{datatype}>"
+    if datatype in STRING_TYPES:
+        return typed + ")"
+    return typed + f" && COALESCE(DATATYPE(<{datatype}>(STR({v}))) = <{datatype}>, false))"
+
+
+def _term(node: Node) -> str:
+    """An rdflib term from the shapes graph, written in SPARQL syntax by pyoxigraph."""
+    if isinstance(node, URIRef):
+        return str(ox.NamedNode(str(node)))
+    if isinstance(node, Literal):
+        if node.language:
+            return str(ox.Literal(str(node), language=node.language))
+        datatype = ox.NamedNode(str(node.datatype)) if node.datatype else None
+        return str(ox.Literal(str(node), datatype=datatype))
+    raise Unsupported(f"{node!r} cannot be a constraint's argument")

@@ -5,6 +5,10 @@ pyshacl over an Oxigraph store (its oxrdflib mode) was over 100x slower (docs/pe
 So each constraint of the shapes graph becomes one SELECT whose rows are its violations, run on
 the on-disk store the build loads anyway, several at a time (Oxigraph releases the GIL).
 
+SHACL's "instance of C" is `rdf:type/rdfs:subClassOf* C`. The class hierarchy is small and fixed
+for a run, so it is asked of the data once per class (`Classes`) and each check then matches
+`rdf:type` against that list: the same answer, about a third cheaper than the path per value.
+
 Only the part of SHACL Core our shapes use is compiled; anything else is refused with the shape
 and the feature named, so a new shape can never be skipped silently. The tests check that the
 report is pyshacl's, on the edition and on randomly damaged copies of it (tests/test_shacl.py).
@@ -12,9 +16,10 @@ report is pyshacl's, on the edition and on randomly damaged copies of it (tests/
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cache
 from itertools import count
 
 import pyoxigraph as ox
@@ -22,7 +27,9 @@ from rdflib import RDF, SH, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
 
-INSTANCE_OF = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>/<http://www.w3.org/2000/01/rdf-schema#subClassOf>*"
+TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+INSTANCE_OF = TYPE + "/<http://www.w3.org/2000/01/rdf-schema#subClassOf>*"
+SUBCLASSES = "SELECT DISTINCT ?class WHERE {{ ?class <http://www.w3.org/2000/01/rdf-schema#subClassOf>* {of} }}"
 STRING_TYPES = {str(RDF.langString), "http://www.w3.org/2001/XMLSchema#string"}
 NODE_KINDS = {SH.IRI: "isIRI({v})", SH.BlankNode: "isBlank({v})", SH.Literal: "isLiteral({v})",
               SH.BlankNodeOrIRI: "(isBlank({v}) || isIRI({v}))", SH.IRIOrLiteral: "(isIRI({v}) || isLiteral({v}))",
@@ -48,12 +55,15 @@ class Unsupported(ValueError):
 
 @dataclass(frozen=True)
 class Check:
-    """One constraint of one shape, as a query whose rows (?this, ?value) are its violations."""
+    """One constraint of one shape, as a query whose rows (?this, ?value) are its violations.
+    Constraints on the same values share one query; then `flag` names the row's boolean that
+    says whether this one is broken."""
     shape: Node
     component: str           # e.g. "MinCount" (sh:MinCountConstraintComponent)
     path: Node | None        # the shape's sh:path as written in the shapes graph
     message: str | None
     query: str
+    flag: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,17 +73,50 @@ class Result:
     check: Check
 
 
-def compile_shapes(shapes: Graph) -> list[Check]:
-    """A check per constraint of every targeted shape and of the property shapes it holds."""
-    return [check for shape in sorted(_targeted(shapes), key=str) for check in _Compiler(shapes).checks(shape)]
+Classes = Callable[[Node], list[ox.NamedNode] | None]
 
 
-def run(store: ox.Store, checks: list[Check], graphs: list[ox.NamedNode], threads: int = 2) -> list[Result]:
-    """Every violation in the union of `graphs`, checks run `threads` at a time."""
-    def violations(check: Check) -> list[Result]:
-        return [Result(row["this"], row["value"], check) for row in store.query(check.query, default_graph=graphs)]
+def compile_shapes(shapes: Graph, classes: Classes | None = None) -> list[Check]:
+    """A check per constraint of every targeted shape and of the property shapes it holds.
+    `classes` gives a class with its subclasses (see `classes_in`); without it (or where it
+    answers None) instance-of checks follow rdfs:subClassOf* in each query."""
+    compiler = _Compiler(shapes, classes or (lambda _: None))
+    return [check for shape in sorted(_targeted(shapes), key=str) for check in compiler.checks(shape)]
+
+
+def classes_in(store: ox.Store, graphs: list[ox.NamedNode] | None) -> Classes:
+    """Each class with every class below it (rdfs:subClassOf*, itself included) in the validated
+    data, asked once per class; None if one of them is a blank node (no VALUES for those)."""
+    @cache
+    def below(cls: Node) -> list[ox.NamedNode] | None:
+        rows = _select(store, SUBCLASSES.format(of=_term(cls)), graphs)
+        found = [row["class"] for row in rows]
+        return sorted(found, key=str) if all(isinstance(c, ox.NamedNode) for c in found) else None
+    return below
+
+
+def run(store: ox.Store, checks: list[Check], graphs: list[ox.NamedNode] | None, threads: int = 2) -> list[Result]:
+    """Every violation in the union of `graphs` (None: of every graph in the store, which Oxigraph
+    answers faster than a list), checks run `threads` at a time."""
+    queries: dict[str, list[Check]] = {}
+    for check in checks:
+        queries.setdefault(check.query, []).append(check)
+
+    def violations(query: str) -> list[Result]:
+        return [Result(row["this"], row["value"], check) for row in _select(store, query, graphs)
+                for check in queries[query] if check.flag is None or _true(row[check.flag])]
     with ThreadPoolExecutor(max_workers=threads) as pool:
-        return [result for results in pool.map(violations, checks) for result in results]
+        return [result for results in pool.map(violations, queries) for result in results]
+
+
+def _true(value: ox.Literal | None) -> bool:
+    return value is not None and value.value in ("true", "1")
+
+
+def _select(store: ox.Store, query: str, graphs: list[ox.NamedNode] | None) -> ox.QuerySolutions:
+    if graphs is None:
+        return store.query(query, use_default_graph_as_union=True)
+    return store.query(query, default_graph=graphs)
 
 
 def _targeted(shapes: Graph) -> set[Node]:
@@ -82,9 +125,18 @@ def _targeted(shapes: Graph) -> set[Node]:
 
 
 class _Compiler:
-    def __init__(self, shapes: Graph):
+    def __init__(self, shapes: Graph, classes: Classes):
         self.g = shapes
+        self.classes = classes
         self.names = count()
+
+    def instance_of(self, v: str, cls: Node) -> str:
+        """A pattern: `v` is an instance of `cls` (SHACL's rdf:type/rdfs:subClassOf*)."""
+        below = self.classes(cls) if isinstance(cls, URIRef) else None
+        if below is None:
+            return f"{v} {INSTANCE_OF} {_term(cls)}"
+        t = f"?t{next(self.names)}"
+        return f"VALUES {t} {{ {' '.join(str(c) for c in below)} }} {v} {TYPE} {t}"
 
     def checks(self, node_shape: Node) -> Iterator[Check]:
         """The node shape's own constraints on its focus nodes, then each property shape's."""
@@ -95,7 +147,7 @@ class _Compiler:
             yield from self.constraints(prop, focus, self.path_pattern(prop, "?this", "?value"), path)
 
     def targets(self, shape: Node) -> str:
-        alternatives = [f"?this {INSTANCE_OF} {_term(c)}" for c in self.g.objects(shape, SH.targetClass)]
+        alternatives = [self.instance_of("?this", c) for c in self.g.objects(shape, SH.targetClass)]
         alternatives += [f"?any {_term(p)} ?this" for p in self.g.objects(shape, SH.targetObjectsOf)]
         alternatives += [f"?this {_term(p)} ?any" for p in self.g.objects(shape, SH.targetSubjectsOf)]
         alternatives += [f"VALUES ?this {{ {_term(n)} }}" for n in self.g.objects(shape, SH.targetNode)]
@@ -103,10 +155,29 @@ class _Compiler:
         return f"{{ SELECT DISTINCT ?this WHERE {{ {union} }} }}"
 
     def constraints(self, shape: Node, focus: str, values: str, path: Node | None) -> Iterator[Check]:
+        """The shape's constraints: the per-value ones in one query, sh:minCount with sh:maxCount in
+        one, the rest one each (each query finds the focus and value nodes once, not per constraint)."""
         message = self.g.value(shape, SH.message)
-        for parameter, argument in self.parameters(shape):
-            query = self.query(shape, parameter, argument, focus, values, path)
-            yield Check(shape, COMPONENT[parameter], path, str(message) if message else None, query)
+        message = str(message) if message else None
+        parameters = self.parameters(shape)
+        counts = [(p, a) for p, a in parameters if p in (SH.minCount, SH.maxCount)] if path is not None else []
+        per_value = [(p, a) for p, a in parameters if p in PER_VALUE]
+        shared = [group for group in (per_value, counts) if len(group) > 1]
+        for parameter, argument in parameters:
+            if not any((parameter, argument) in group for group in shared):
+                query = self.query(shape, parameter, argument, focus, values, path)
+                yield Check(shape, COMPONENT[parameter], path, message, query)
+        if len(per_value) > 1:
+            flags = [f"COALESCE(!{self.holds(p, a, '?value')}, false)" for p, a in per_value]
+            names = " ".join(f"?f{i}" for i in range(len(flags)))
+            query = f"SELECT DISTINCT ?this ?value {names} WHERE {{ {focus} {values} {_flagged(flags)} }}"
+            yield from (Check(shape, COMPONENT[p], path, message, query, f"f{i}") for i, (p, _) in enumerate(per_value))
+        if len(counts) > 1:
+            n = "COUNT(DISTINCT ?value)"
+            flags = [f"{n} {'<' if p == SH.minCount else '>'} {int(a)}" for p, a in counts]
+            query = (f"SELECT ?this {' '.join(f'({f} AS ?f{i})' for i, f in enumerate(flags))} WHERE {{ {focus} "
+                     f"OPTIONAL {{ {values} }} }} GROUP BY ?this HAVING ({' || '.join(flags)})")
+            yield from (Check(shape, COMPONENT[p], path, message, query, f"f{i}") for i, (p, _) in enumerate(counts))
 
     def query(self, shape: Node, parameter: Node, argument: Node, focus: str, values: str,
               path: Node | None) -> str:
@@ -138,7 +209,7 @@ class _Compiler:
     def holds(self, parameter: Node, argument: Node, v: str) -> str:
         """A SPARQL expression: value `v` satisfies this per-value constraint."""
         if parameter == SH["class"]:
-            return f"EXISTS {{ {v} {INSTANCE_OF} {_term(argument)} }}"
+            return f"EXISTS {{ {self.instance_of(v, argument)} }}"
         if parameter == SH.datatype:
             return _has_datatype(v, str(argument))
         if parameter == SH.node:
@@ -195,6 +266,12 @@ class _Compiler:
         if isinstance(inverse, URIRef):
             return f"{value} {_term(inverse)} {subject} ."
         raise Unsupported(f"property shape {prop}: only a predicate or sh:inversePath of one is supported as sh:path")
+
+
+def _flagged(flags: list[str]) -> str:
+    """Binds one boolean ?f<i> per expression and keeps the rows where any is true."""
+    binds = " ".join(f"BIND({f} AS ?f{i})" for i, f in enumerate(flags))
+    return f"{binds} FILTER({' || '.join(f'?f{i}' for i in range(len(flags)))})"
 
 
 def _has_datatype(v: str, datatype: str) -> str:

@@ -2,7 +2,8 @@
 
 The constraints are checked by `lod.shacl` on the release's Oxigraph store (SPARQL, on disk), over
 the union of the mapped graphs and the ontology, so that concept-scheme and subclass checks see
-the vocabulary as pyshacl saw it when it was given the same triples in one rdflib graph.
+the vocabulary as pyshacl saw it when it was given the same triples in one rdflib graph. The build
+validates before it adds any other graph, so that union is the whole store.
 """
 
 from __future__ import annotations
@@ -39,10 +40,12 @@ class Violation:
         return f"{self.kind.capitalize()}{name} <{self.entity}>{where}: {self.message}{detail}"
 
 
-def validate(store: ox.Store, graphs: list[ox.NamedNode], shapes: Graph, source_rows: SourceRows,
+def validate(store: ox.Store, graphs: list[ox.NamedNode] | None, shapes: Graph, source_rows: SourceRows,
              base: str) -> list[Violation]:
-    """Every SHACL violation in the union of `graphs`; `source_rows` is asked only when there are some."""
-    results = shacl.run(store, shacl.compile_shapes(shapes), graphs, threads=os.cpu_count() or 1)
+    """Every SHACL violation in the union of `graphs` (None: every graph in the store);
+    `source_rows` is asked only when there are some."""
+    checks = shacl.compile_shapes(shapes, shacl.classes_in(store, graphs))
+    results = shacl.run(store, checks, graphs, threads=os.cpu_count() or 1)
     if not results:
         return []
     rows, prefixes = source_rows(), vocab.bind(Graph(), base).namespace_manager

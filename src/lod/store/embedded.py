@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -25,9 +24,6 @@ class EmbeddedStore:
 
     def __len__(self) -> int:
         return len(self.store)
-
-    def quads(self) -> Iterable[ox.Quad]:
-        return self.store.quads_for_pattern(None, None, None, None)
 
     def union_triples(self) -> ox.QueryTriples:
         """Every distinct triple of all named graphs (for single-graph formats)."""

@@ -34,7 +34,7 @@ def build(name: str, data: Path, engine: Virtuoso | None = None) -> dict:
     engine, the release is then uploaded to it by `lod upload` (timed as its own phase)."""
     folder = OUT / "builds" / name.split()[-2 if name.endswith("letters") else 0].replace(",", "")
     folder.mkdir(parents=True, exist_ok=True)
-    config = write_config(folder, data, extra=engine.store_settings() if engine else "")
+    config = write_config(folder, data, extra=engine.store_settings() if engine else "", processes=2)
     start = time.perf_counter()
     done = subprocess.run([str(REPO / ".venv" / "bin" / "lod"), "--config", str(config), "build"],
                           capture_output=True, text=True)

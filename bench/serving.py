@@ -1,13 +1,19 @@
 """Benchmark: the publishing server under concurrent load (wrk on loopback), beside rdflib-endpoint.
 
-Serves the edition with `lod serve` (gunicorn, [server].workers sync workers) on the embedded
-store twice — with the per-worker response cache and without it (every request described and
+Serves a release with `lod serve` (gunicorn, [server].workers sync workers) on the embedded store
+twice — with the per-worker response cache and without it (every request described and
 rendered) — then the same release from Virtuoso (the remote backend, cache off), and the same
 data (the release's Turtle dump) with rdflib-endpoint. Each scenario runs wrk for --seconds with
 16 connections over a rotating list of URLs. Prints a Markdown table for docs/performance.md and
-writes bench/out/serving.json.
+writes bench/out/serving/<corpus>.json.
 
-    make bench-serve          # or: .venv/bin/python bench/serving.py --seconds 15
+    make bench-serve          # the edition: .venv/bin/python bench/serving.py --seconds 15
+    .venv/bin/python bench/serving.py --build bench/out/builds/1000000 --servers embedded
+                              # a synthetic corpus built by bench/build_phases.py
+
+For a synthetic corpus the URLs are 500 documents and 500 persons drawn at random (seeded), and
+the SPARQL mix is the example queries that look something up (02, 08, 10) with their IRIs
+replaced by drawn ones; the whole-corpus aggregates (05, 06, 11) are timed one by one instead.
 Needs wrk (Debian package `wrk`) and .venv-bench (rdflib-endpoint), both set up by `make bench-serve`.
 """
 
@@ -17,9 +23,11 @@ import argparse
 import gzip
 import json
 import platform
+import random
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
@@ -36,12 +44,49 @@ from lod.web.sparql import examples  # noqa: E402
 # The SPARQL mix: example queries a historian runs (light and medium ones), as each client sends them.
 MIX = ["02-stalin-on-a-person", "05-where-written", "06-most-named", "08-politburo-members",
        "10-archival-hierarchy", "11-correspondents-by-year"]
+# On a synthetic corpus: the look-ups, with the edition's IRIs replaced by drawn ones ({} below).
+LOOKUPS = {"02-stalin-on-a-person": ("<id/person/stalin>", "<id/person/person-{}>"),
+           "08-politburo-members": ("<id/organisation/politburo>", "<id/organisation/body-{}>"),
+           "10-archival-hierarchy": ("<id/document/1>", "<id/document/{}>")}
+AGGREGATES = ["05-where-written", "06-most-named", "11-correspondents-by-year"]
+DRAWN = 500
 
 
-def start(cmd: list[str], url: str, log: Path) -> subprocess.Popen:
+@dataclass
+class Scenarios:
+    """What a corpus is asked: page paths, and SPARQL queries (text) for the mix."""
+    documents: list[str]
+    persons: list[str]
+    queries: list[str]
+    timed: list[str]      # example ids timed one at a time (whole-corpus aggregates)
+
+
+def edition() -> Scenarios:
+    queries = {e["id"]: e["query"] for e in examples(BASE)}
+    return Scenarios([f"/page/id/document/{n}" for n in range(1, 87)],
+                     [f"/page/id/person/{p}" for p in ("stalin", "molotov", "bukharin", "rykov", "kalinin")],
+                     [queries[q] for q in MIX], [])
+
+
+def synthetic(coverage: dict[str, int], seed: int = 7) -> Scenarios:
+    rng = random.Random(seed)
+    queries = {e["id"]: e["query"] for e in examples(BASE)}
+    sizes = {"02-stalin-on-a-person": coverage["persons"], "08-politburo-members": coverage["organisations"],
+             "10-archival-hierarchy": coverage["documents"]}
+    lookups = []
+    for _ in range(DRAWN // 10):
+        for name, (iri, drawn) in LOOKUPS.items():
+            first = 1 if name.startswith("10") else 0
+            lookups.append(queries[name].replace(iri, drawn.format(rng.randrange(first, sizes[name]))))
+    return Scenarios([f"/page/id/document/{rng.randint(1, coverage['documents'])}" for _ in range(DRAWN)],
+                     [f"/page/id/person/person-{rng.randrange(coverage['persons'])}" for _ in range(DRAWN)],
+                     lookups, AGGREGATES)
+
+
+def start(cmd: list[str], url: str, log: Path, seconds: float = 120) -> subprocess.Popen:
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
             requests.get(url, timeout=2)
@@ -63,25 +108,47 @@ def wrk(url: str, paths: list[str], accept: str, seconds: int) -> dict:
     return json.loads(line[5:])
 
 
-def sparql_paths(prefix: str, with_base: bool) -> list[str]:
+def sparql_paths(prefix: str, queries: list[str], with_base: bool) -> list[str]:
+    return [f"{prefix}?query={quote((f'BASE <{BASE}>' + chr(10) if with_base else '') + q)}" for q in queries]
+
+
+def timed(url: str, ids: list[str], with_base: bool) -> list[dict]:
+    """Each query once, alone (whole-corpus aggregates): seconds and status (the publisher's
+    timeout answers 504)."""
     queries = {e["id"]: e["query"] for e in examples(BASE)}
-    return [f"{prefix}?query={quote((f'BASE <{BASE}>' + chr(10) if with_base else '') + queries[q])}"
-            for q in MIX]
+    rows = []
+    for name in ids:
+        begun = time.perf_counter()
+        try:
+            status = requests.get(sparql_paths(url, [queries[name]], with_base)[0], timeout=120,
+                                  headers={"Accept": "application/sparql-results+json"}).status_code
+        except requests.Timeout:
+            status = "no answer in 120 s"
+        rows.append({"query": name, "seconds": round(time.perf_counter() - begun, 2), "status": status})
+        print(rows[-1], flush=True)
+    return rows
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seconds", type=int, default=15)
+    ap.add_argument("--build", type=Path, help="a folder of bench/build_phases.py (lod.toml, var/) to serve")
+    ap.add_argument("--servers", default="embedded,virtuoso,rdflib",
+                    help="which of embedded, virtuoso, rdflib to measure (comma-separated)")
     args = ap.parse_args()
+    servers = set(args.servers.split(","))
     OUT.mkdir(parents=True, exist_ok=True)
-    config = write_config(OUT, REPO / "data")
-    if not (OUT / "var" / "current").exists():
-        subprocess.run([str(REPO / ".venv" / "bin" / "lod"), "--config", str(config), "build"], check=True,
-                       capture_output=True)
-    release = (OUT / "var" / "current").resolve()
-    docs = [f"/page/id/document/{n}" for n in range(1, 87)]
-    persons = [f"/page/id/person/{p}" for p in ("stalin", "molotov", "bukharin", "rykov", "kalinin")]
-    results = []
+    if args.build:
+        config, corpus = args.build.resolve() / "lod.toml", args.build.name
+        release = (args.build / "var" / "current").resolve()
+        scenarios = synthetic(json.loads((release / "build.json").read_text())["coverage"])
+    else:
+        config, corpus = write_config(OUT, REPO / "data"), "edition"
+        if not (OUT / "var" / "current").exists():
+            subprocess.run([str(REPO / ".venv" / "bin" / "lod"), "--config", str(config), "build"], check=True,
+                           capture_output=True)
+        release, scenarios = (OUT / "var" / "current").resolve(), edition()
+    results, singles = [], []
 
     def measure(label: str, settings_text: str, sparql: bool) -> None:
         settings = OUT / f"serve-{len(results)}.toml"
@@ -92,52 +159,68 @@ def main() -> None:
         url = f"http://127.0.0.1:{port}"
         try:
             for scenario, paths, accept in (
-                    ("document pages, HTML", docs, "text/html"),
-                    ("person pages, HTML (large backlink lists)", persons, "text/html"),
-                    ("documents as Turtle", [p.replace("/page/", "/data/") + ".ttl" for p in docs], "text/turtle"),
-                    ("SPARQL mix (6 example queries), JSON", sparql_paths("/sparql", False),
-                     "application/sparql-results+json")):
+                    ("document pages, HTML", scenarios.documents, "text/html"),
+                    ("person pages, HTML (backlink lists)", scenarios.persons, "text/html"),
+                    ("documents as Turtle", [p.replace("/page/", "/data/") + ".ttl" for p in scenarios.documents],
+                     "text/turtle"),
+                    (f"SPARQL mix ({len(scenarios.queries)} queries), JSON",
+                     sparql_paths("/sparql", scenarios.queries, False), "application/sparql-results+json")):
                 if not sparql and scenario.startswith("SPARQL"):
                     continue   # SPARQL answers are never cached; measured once per store
                 results.append({"server": label, "scenario": scenario, **wrk(url, paths, accept, args.seconds)})
                 print(results[-1], flush=True)
+            if sparql:
+                singles.extend({"server": label, **row} for row in timed(f"{url}/sparql", scenarios.timed, False))
         finally:
             proc.terminate()
             proc.wait()
 
-    for label, cache in (("lod serve, response cache on", 5000), ("lod serve, cache off", 0)):
-        measure(label, config.read_text() + f"[server]\nworkers = 2\ncache_entries = {cache}\n", cache > 0)
+    if "embedded" in servers:
+        for label, cache in (("lod serve, embedded, response cache on", 5000), ("lod serve, embedded, cache off", 0)):
+            measure(label, config.read_text() + f"[server]\nworkers = 2\ncache_entries = {cache}\n", cache > 0)
 
-    # The same release served from Virtuoso (the remote backend), response cache off: the store's cost.
-    with Virtuoso(OUT / "virtuoso", memory_gb=2) as engine:
-        remote = OUT / "remote.toml"
-        remote.write_text(config.read_text() + engine.store_settings())
-        subprocess.run([str(REPO / ".venv" / "bin" / "lod"), "--config", str(remote), "upload"], check=True,
-                       capture_output=True)
-        measure("lod serve on Virtuoso 7.2 (remote store), cache off",
-                remote.read_text() + "[server]\nworkers = 2\ncache_entries = 0\n", True)
+    if "virtuoso" in servers:   # the same release served from Virtuoso (remote backend), response cache off
+        with Virtuoso(OUT / "virtuoso", memory_gb=4) as engine:
+            remote = OUT / "remote.toml"
+            remote.write_text(config.read_text() + engine.store_settings())
+            begun = time.perf_counter()
+            subprocess.run([str(REPO / ".venv" / "bin" / "lod"), "--config", str(remote), "upload"], check=True,
+                           capture_output=True)
+            print(f"upload to Virtuoso: {time.perf_counter() - begun:.1f} s", flush=True)
+            measure("lod serve, Virtuoso 7.2 (remote store), cache off",
+                    remote.read_text() + "[server]\nworkers = 2\ncache_entries = 0\n", True)
 
-    turtle = OUT / "edition.ttl"
-    turtle.write_bytes(gzip.decompress((release / "dumps" / "stalin-molotov.ttl.gz").read_bytes()))
-    port = free_port()
-    proc = start([str(REPO / ".venv-bench" / "bin" / "rdflib-endpoint"), "serve", "--host", "127.0.0.1",
-                  "--port", str(port), str(turtle)], f"http://127.0.0.1:{port}/", OUT / "rdflib-endpoint.log")
-    try:
-        results.append({"server": "rdflib-endpoint (same data, Turtle dump)",
-                        "scenario": "SPARQL mix (6 example queries), JSON",
-                        **wrk(f"http://127.0.0.1:{port}", sparql_paths("/", True),
-                              "application/sparql-results+json", args.seconds)})
-        print(results[-1], flush=True)
-    finally:
-        proc.terminate()
-        proc.wait()
+    if "rdflib" in servers:
+        turtle = OUT / f"{corpus}.ttl"
+        with gzip.open(release / "dumps" / "stalin-molotov.ttl.gz") as source, turtle.open("wb") as target:
+            while chunk := source.read(1 << 20):
+                target.write(chunk)
+        port = free_port()
+        begun = time.perf_counter()
+        proc = start([str(REPO / ".venv-bench" / "bin" / "rdflib-endpoint"), "serve", "--host", "127.0.0.1",
+                      "--port", str(port), str(turtle)], f"http://127.0.0.1:{port}/", OUT / "rdflib-endpoint.log",
+                     seconds=3600)
+        print(f"rdflib-endpoint loaded the Turtle dump in {time.perf_counter() - begun:.1f} s", flush=True)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            results.append({"server": "rdflib-endpoint (same data, Turtle dump)",
+                            "scenario": f"SPARQL mix ({len(scenarios.queries)} queries), JSON",
+                            **wrk(url, sparql_paths("/", scenarios.queries, True),
+                                  "application/sparql-results+json", args.seconds)})
+            print(results[-1], flush=True)
+            singles.extend({"server": "rdflib-endpoint", **row} for row in timed(f"{url}/", scenarios.timed, True))
+        finally:
+            proc.terminate()
+            proc.wait()
 
-    (OUT / "serving.json").write_text(json.dumps({"machine": platform.platform(), "seconds": args.seconds,
-                                                  "results": results}, indent=2))
+    (OUT / f"{corpus}.json").write_text(json.dumps({"machine": platform.platform(), "seconds": args.seconds,
+                                                    "results": results, "single_queries": singles}, indent=2))
     print("\n| server | scenario | requests/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|---|")
     for r in results:
         print(f"| {r['server']} | {r['scenario']} | {r['rps']:,.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} "
               f"| {r['errors']} |")
+    for row in singles:
+        print(f"| {row['server']} | {row['query']} alone | {row['seconds']} s | {row['status']} |")
 
 
 if __name__ == "__main__":

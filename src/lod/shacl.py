@@ -2,8 +2,9 @@
 
 pyshacl needs the whole data graph in rdflib (about 1.1 KB a quad: 55 GB at 1M letters), and
 pyshacl over an Oxigraph store (its oxrdflib mode) was over 100x slower (docs/performance.md).
-So each constraint of the shapes graph becomes one SELECT whose rows are its violations, run on
-the on-disk store the build loads anyway, several at a time (Oxigraph releases the GIL).
+So each constraint of the shapes graph becomes a SELECT whose rows are its violations (those on
+the same values share one), run on the on-disk store the build loads anyway, several at a time
+(Oxigraph releases the GIL).
 
 SHACL's "instance of C" is `rdf:type/rdfs:subClassOf* C`. The class hierarchy is small and fixed
 for a run, so it is asked of the data once per class (`Classes`) and each check then matches

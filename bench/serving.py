@@ -5,7 +5,7 @@ twice — with the per-worker response cache and without it (every request descr
 rendered) — then the same release from Virtuoso (the remote backend, cache off), and the same
 data (the release's Turtle dump) with rdflib-endpoint. Each scenario runs wrk for --seconds with
 16 connections over a rotating list of URLs. Prints a Markdown table for docs/performance.md and
-writes bench/out/serving/<corpus>.json.
+writes bench/out/serving/<corpus>-<servers>.json.
 
     make bench-serve          # the edition: .venv/bin/python bench/serving.py --seconds 15
     .venv/bin/python bench/serving.py --build bench/out/builds/1000000 --servers embedded
@@ -88,10 +88,10 @@ def start(cmd: list[str], url: str, log: Path, seconds: float = 120) -> subproce
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        try:
-            requests.get(url, timeout=2)
+        try:   # the first home page of a large release lists every document by year: give it time
+            requests.get(url, timeout=120)
             return proc
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
             time.sleep(0.3)
     proc.kill()
     sys.exit(f"{cmd[0]} did not start; see {log}")
@@ -157,6 +157,9 @@ def main() -> None:
         proc = start([str(REPO / ".venv" / "bin" / "lod"), "--config", str(settings), "serve", "--port", str(port)],
                      f"http://127.0.0.1:{port}/", OUT / f"serve-{len(results)}.log")
         url = f"http://127.0.0.1:{port}"
+        begun = time.perf_counter()
+        requests.get(url, timeout=120)
+        print(f"{label}: a second home page took {time.perf_counter() - begun:.2f} s", flush=True)
         try:
             for scenario, paths, accept in (
                     ("document pages, HTML", scenarios.documents, "text/html"),
@@ -213,7 +216,7 @@ def main() -> None:
             proc.terminate()
             proc.wait()
 
-    (OUT / f"{corpus}.json").write_text(json.dumps({"machine": platform.platform(), "seconds": args.seconds,
+    (OUT / f"{corpus}-{'-'.join(sorted(servers))}.json").write_text(json.dumps({"machine": platform.platform(), "seconds": args.seconds,
                                                     "results": results, "single_queries": singles}, indent=2))
     print("\n| server | scenario | requests/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|---|")
     for r in results:

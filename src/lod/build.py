@@ -171,8 +171,7 @@ class Pipeline:
                                  ox.RdfFormat.N_TRIPLES, graph=graph)
             history = changes.to_rdf(checked.comparison, checked.tombstones, self.base,
                                      str(void.dataset_iri(self.base)))
-            store.load_bytes(ox.serialize(history, format=ox.RdfFormat.N_TRIPLES), ox.RdfFormat.N_TRIPLES,
-                             graph=f"{self.base}graph/changes")
+            store.load_triples(history, graph=f"{self.base}graph/changes")
             store.flush()
             result.triples = len(store)
             result.graphs = sorted(g.value for g in store.store.named_graphs())

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -213,9 +213,10 @@ def activity_iri(base: str, release: str, n: int) -> str:
     return f"{base}changes#{release}-{n}"
 
 
-def to_rdf(comparison: Comparison, stones: dict[str, Tombstone], base: str, dataset: str) -> list[ox.Triple]:
+def to_rdf(comparison: Comparison, stones: dict[str, Tombstone], base: str, dataset: str) -> Iterator[ox.Triple]:
     """Releases (DCAT versions), their changes (Activity Streams), each record's last change
-    (dcterms:modified) and the tombstones (owl:deprecated, dcterms:isReplacedBy)."""
+    (dcterms:modified) and the tombstones (owl:deprecated, dcterms:isReplacedBy); yielded one by
+    one, for a first release at 1M letters has about 11M of them."""
     def iri(path: str) -> ox.NamedNode:
         return ox.NamedNode(base + path)
 
@@ -224,30 +225,28 @@ def to_rdf(comparison: Comparison, stones: dict[str, Tombstone], base: str, data
 
     DCT, DCAT, XSD, RDF = (PREFIXES[p] for p in ("dcterms", "dcat", "xsd", "rdf"))
     when = {r.release: ox.Literal(r.published, datatype=ox.NamedNode(XSD + "dateTime")) for r in comparison.history}
-    out: list[ox.Triple] = []
     for r in comparison.history:
         node = iri(f"id/release/{r.release}")
-        out += [t(node, RDF + "type", ox.NamedNode(DCAT + "Dataset")),
-                t(node, PREFIXES["rdfs"] + "label",
-                  ox.Literal(f"Release {r.version} ({r.published[:10]})", language="en")),
-                t(node, DCAT + "version", ox.Literal(str(r.version))),
-                t(node, DCT + "issued", when[r.release]),
-                t(node, DCAT + "isVersionOf", ox.NamedNode(dataset))]
+        yield from (t(node, RDF + "type", ox.NamedNode(DCAT + "Dataset")),
+                    t(node, PREFIXES["rdfs"] + "label",
+                      ox.Literal(f"Release {r.version} ({r.published[:10]})", language="en")),
+                    t(node, DCAT + "version", ox.Literal(str(r.version))),
+                    t(node, DCT + "issued", when[r.release]),
+                    t(node, DCAT + "isVersionOf", ox.NamedNode(dataset)))
         if r.previous:
-            out.append(t(node, DCAT + "previousVersion", iri(f"id/release/{r.previous}")))
+            yield t(node, DCAT + "previousVersion", iri(f"id/release/{r.previous}"))
         for n, (kind, obj, target) in enumerate(activities(r, stones), start=1):
             act = ox.NamedNode(activity_iri(base, r.release, n))
-            out += [t(act, RDF + "type", ox.NamedNode(AS + kind)),
-                    t(act, AS + "object", iri(obj)), t(act, DCT + "isPartOf", node)]   # its date: the release's
+            yield from (t(act, RDF + "type", ox.NamedNode(AS + kind)),
+                        t(act, AS + "object", iri(obj)), t(act, DCT + "isPartOf", node))   # its date: the release's
             if target:
-                out.append(t(act, AS + "target", iri(target)))
+                yield t(act, AS + "target", iri(target))
     for path, (_, modified) in comparison.index.items():
         if modified in when:
-            out.append(t(iri(path), DCT + "modified", when[modified]))
+            yield t(iri(path), DCT + "modified", when[modified])
     for stone in stones.values():
-        out += [t(iri(stone.path), PREFIXES["owl"] + "deprecated", ox.Literal(True)),
-                t(iri(stone.path), PREFIXES["skos"] + "changeNote",
-                  ox.Literal(f"Retired on {stone.retired_on}: {stone.reason}", language="en"))]
+        yield from (t(iri(stone.path), PREFIXES["owl"] + "deprecated", ox.Literal(True)),
+                    t(iri(stone.path), PREFIXES["skos"] + "changeNote",
+                      ox.Literal(f"Retired on {stone.retired_on}: {stone.reason}", language="en")))
         if stone.successor:
-            out.append(t(iri(stone.path), DCT + "isReplacedBy", iri(stone.successor)))
-    return out
+            yield t(iri(stone.path), DCT + "isReplacedBy", iri(stone.successor))

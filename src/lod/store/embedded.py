@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -21,6 +22,11 @@ class EmbeddedStore:
 
     def load_bytes(self, data: bytes, fmt: ox.RdfFormat, *, graph: str) -> None:
         self.store.bulk_load(input=data, format=fmt, to_graph=ox.NamedNode(graph))
+
+    def load_triples(self, triples: Iterable[ox.Triple], *, graph: str) -> None:
+        """Bulk-load triples as they come (a generator is never held whole in memory)."""
+        name = ox.NamedNode(graph)
+        self.store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, name) for t in triples)
 
     def __len__(self) -> int:
         return len(self.store)

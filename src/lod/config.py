@@ -99,7 +99,8 @@ class StoreSettings:
     graph_store: str = ""       # Graph Store HTTP Protocol endpoint, indirect identification ?graph= (remote)
     union_graph: str = "urn:x-lod:union"   # holds the union of the release's graphs (src/lod/store/remote.py)
     user: str = ""              # HTTP basic/digest user for update and graph store; password in $LOD_STORE_PASSWORD
-    timeout: float = 120.0      # seconds per upload or update request (queries use [server].query_timeout)
+    timeout: float = 1800.0     # seconds per upload or update request; the swap is one request for the whole
+                                # release (over 120 s on Virtuoso at 100k letters). Queries: [server].query_timeout
     chunk_triples: int = 100000  # triples per Graph Store upload request
 
 

@@ -1,10 +1,11 @@
 """Benchmark: time every build phase for the edition and for synthetic corpora.
 
 Each corpus is built by `lod build` in a fresh process (so peak memory is its own), with its
-own var/ folder under bench/out/. Prints a Markdown table for docs/performance.md and writes
-bench/out/results.json.
+own var/ folder under bench/out/, and the mapper's two processes (lod.toml's default). Prints a
+Markdown table for docs/performance.md and writes bench/out/results.json.
 
     .venv/bin/python bench/build_phases.py                 # edition, 10k and 100k letters
+    .venv/bin/python bench/build_phases.py --no-edition --letters 1000000   # a million (about 50 min)
     .venv/bin/python bench/build_phases.py --letters 1000  # a quick run
     .venv/bin/python bench/build_phases.py --virtuoso      # then `lod upload` each release to Virtuoso
 """

@@ -44,10 +44,12 @@ from lod.web.sparql import examples  # noqa: E402
 # The SPARQL mix: example queries a historian runs (light and medium ones), as each client sends them.
 MIX = ["02-stalin-on-a-person", "05-where-written", "06-most-named", "08-politburo-members",
        "10-archival-hierarchy", "11-correspondents-by-year"]
-# On a synthetic corpus: the look-ups, with the edition's IRIs replaced by drawn ones ({} below).
-LOOKUPS = {"02-stalin-on-a-person": ("<id/person/stalin>", "<id/person/person-{}>"),
-           "08-politburo-members": ("<id/organisation/politburo>", "<id/organisation/body-{}>"),
-           "10-archival-hierarchy": ("<id/document/1>", "<id/document/{}>")}
+# On a synthetic corpus: the look-ups, each edition IRI replaced by a drawn one of its kind
+# (edition IRI, synthetic template, the coverage count it is drawn from, first number).
+LOOKUPS = {"02-stalin-on-a-person": [("<id/person/stalin>", "<id/person/person-{}>", "persons", 0),
+                                     ("<id/person/bukharin>", "<id/person/person-{}>", "persons", 0)],
+           "08-politburo-members": [("<id/organisation/politburo>", "<id/organisation/body-{}>", "organisations", 0)],
+           "10-archival-hierarchy": [("<id/document/1>", "<id/document/{}>", "documents", 1)]}
 AGGREGATES = ["05-where-written", "06-most-named", "11-correspondents-by-year"]
 DRAWN = 500
 
@@ -71,13 +73,13 @@ def edition() -> Scenarios:
 def synthetic(coverage: dict[str, int], seed: int = 7) -> Scenarios:
     rng = random.Random(seed)
     queries = {e["id"]: e["query"] for e in examples(BASE)}
-    sizes = {"02-stalin-on-a-person": coverage["persons"], "08-politburo-members": coverage["organisations"],
-             "10-archival-hierarchy": coverage["documents"]}
     lookups = []
     for _ in range(DRAWN // 10):
-        for name, (iri, drawn) in LOOKUPS.items():
-            first = 1 if name.startswith("10") else 0
-            lookups.append(queries[name].replace(iri, drawn.format(rng.randrange(first, sizes[name]))))
+        for name, replacements in LOOKUPS.items():
+            query = queries[name]
+            for iri, drawn, kind, first in replacements:
+                query = query.replace(iri, drawn.format(rng.randrange(first, coverage[kind] + first)))
+            lookups.append(query)
     return Scenarios([f"/page/id/document/{rng.randint(1, coverage['documents'])}" for _ in range(DRAWN)],
                      [f"/page/id/person/person-{rng.randrange(coverage['persons'])}" for _ in range(DRAWN)],
                      lookups, AGGREGATES)

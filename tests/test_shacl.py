@@ -71,8 +71,9 @@ def ours(triples: list[ox.Triple], shapes: Graph, with_list: bool = False, liste
     graph = ox.NamedNode("urn:x-test:data")
     store.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
     graphs = [graph] if with_list else None
+    checks = shacl.compile_shapes(shapes, shacl.classes_in(store, graphs) if listed_classes else None)
     return {(str(r.focus), str(r.value) if r.value is not None else None, str(r.check.shape), r.check.component)
-            for r in shacl.run(store, shacl.compile_shapes(shapes, shacl.classes_in(store, graphs) if listed_classes else None), graphs)}
+            for r in shacl.run(store, checks, graphs)}
 
 
 def reference(triples: list[ox.Triple], shapes: Graph) -> Report:

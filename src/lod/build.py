@@ -126,7 +126,7 @@ class Pipeline:
                              graph=f"{self.base}ontology")
         with self.phase("validate"):   # before any other graph is added: the store is what is validated
             violations = validate.validate(
-                store.store, None, shapes, lambda: provenance.source_rows(mappings, self.data), self.base)
+                store.store, shapes, lambda: provenance.source_rows(mappings, self.data), self.base)
         if violations:
             raise ValidationFailed(violations)
         with self.phase("iris"):

@@ -161,24 +161,24 @@ class _Compiler:
         message = self.g.value(shape, SH.message)
         message = str(message) if message else None
         parameters = self.parameters(shape)
-        counts = [(p, a) for p, a in parameters if p in (SH.minCount, SH.maxCount)] if path is not None else []
         per_value = [(p, a) for p, a in parameters if p in PER_VALUE]
-        shared = [group for group in (per_value, counts) if len(group) > 1]
+        counts = [(p, a) for p, a in parameters if p in (SH.minCount, SH.maxCount)] if path is not None else []
+        shared = {pa for group in (per_value, counts) if len(group) > 1 for pa in group}
         for parameter, argument in parameters:
-            if not any((parameter, argument) in group for group in shared):
+            if (parameter, argument) not in shared:
                 query = self.query(shape, parameter, argument, focus, values, path)
                 yield Check(shape, COMPONENT[parameter], path, message, query)
         if len(per_value) > 1:
             flags = [f"COALESCE(!{self.holds(p, a, '?value')}, false)" for p, a in per_value]
             names = " ".join(f"?f{i}" for i in range(len(flags)))
             query = f"SELECT DISTINCT ?this ?value {names} WHERE {{ {focus} {values} {_flagged(flags)} }}"
-            yield from (Check(shape, COMPONENT[p], path, message, query, f"f{i}") for i, (p, _) in enumerate(per_value))
+            yield from _flagged_checks(shape, per_value, path, message, query)
         if len(counts) > 1:
             n = "COUNT(DISTINCT ?value)"
             flags = [f"{n} {'<' if p == SH.minCount else '>'} {int(a)}" for p, a in counts]
             query = (f"SELECT ?this {' '.join(f'({f} AS ?f{i})' for i, f in enumerate(flags))} WHERE {{ {focus} "
                      f"OPTIONAL {{ {values} }} }} GROUP BY ?this HAVING ({' || '.join(flags)})")
-            yield from (Check(shape, COMPONENT[p], path, message, query, f"f{i}") for i, (p, _) in enumerate(counts))
+            yield from _flagged_checks(shape, counts, path, message, query)
 
     def query(self, shape: Node, parameter: Node, argument: Node, focus: str, values: str,
               path: Node | None) -> str:
@@ -267,6 +267,12 @@ class _Compiler:
         if isinstance(inverse, URIRef):
             return f"{value} {_term(inverse)} {subject} ."
         raise Unsupported(f"property shape {prop}: only a predicate or sh:inversePath of one is supported as sh:path")
+
+
+def _flagged_checks(shape: Node, group: list[tuple[Node, Node]], path: Node | None, message: str | None,
+                    query: str) -> Iterator[Check]:
+    """The checks of constraints sharing `query`, the i-th read from the row's ?f<i>."""
+    return (Check(shape, COMPONENT[p], path, message, query, f"f{i}") for i, (p, _) in enumerate(group))
 
 
 def _flagged(flags: list[str]) -> str:

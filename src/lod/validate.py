@@ -40,12 +40,11 @@ class Violation:
         return f"{self.kind.capitalize()}{name} <{self.entity}>{where}: {self.message}{detail}"
 
 
-def validate(store: ox.Store, graphs: list[ox.NamedNode] | None, shapes: Graph, source_rows: SourceRows,
-             base: str) -> list[Violation]:
-    """Every SHACL violation in the union of `graphs` (None: every graph in the store);
-    `source_rows` is asked only when there are some."""
-    checks = shacl.compile_shapes(shapes, shacl.classes_in(store, graphs))
-    results = shacl.run(store, checks, graphs, threads=os.cpu_count() or 1)
+def validate(store: ox.Store, shapes: Graph, source_rows: SourceRows, base: str) -> list[Violation]:
+    """Every SHACL violation in the store (the union of its graphs); `source_rows` is asked only
+    when there are some."""
+    checks = shacl.compile_shapes(shapes, shacl.classes_in(store, None))
+    results = shacl.run(store, checks, None, threads=os.cpu_count() or 1)
     if not results:
         return []
     rows, prefixes = source_rows(), vocab.bind(Graph(), base).namespace_manager

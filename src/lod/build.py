@@ -221,11 +221,9 @@ class Pipeline:
         """CMIF and BEACON beside the dumps. The CMIF file keeps the last release's publication
         date while its content is unchanged, so correspSearch re-reads it only when it changed."""
         dataset = self.config.dataset
-        tree = cmif.document(store, dataset)
-        digest = cmif.content_digest(tree)
         before = _record(last).get("cmif", {})
-        published = before["published"] if before.get("sha256") == digest else now
-        cmif.write(tree, out / cmif.FILE_NAME, published)
+        digest, published = cmif.write(store, dataset, out / cmif.FILE_NAME,
+                                       lambda d: before["published"] if before.get("sha256") == d else now)
         beacon.write(store, out / beacon.FILE_NAME, dataset, timestamp=now)
         return {"sha256": digest, "published": published}, [
             dumps.described(out / cmif.FILE_NAME, "CMIF (TEI correspDesc)", "application/tei+xml",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
@@ -23,8 +24,13 @@ def run(store: ox.Store, name: str, *, base: str | None = None, **bindings: ox.N
     return store.query(load(name), base_iri=base, use_default_graph_as_union=True, substitutions=subs)
 
 
-def rows(store: ox.Store, name: str, **kwargs) -> list[dict[str, str]]:
-    """`run`'s solutions as dicts of lexical values (unbound variables left out)."""
+def iter_rows(store: ox.Store, name: str, **kwargs) -> Iterator[dict[str, str]]:
+    """`run`'s solutions as dicts of lexical values (unbound variables left out), one at a time."""
     solutions = run(store, name, **kwargs)
     names = [v.value for v in solutions.variables]
-    return [{n: row[n].value for n in names if row[n] is not None} for row in solutions]
+    return ({n: row[n].value for n in names if row[n] is not None} for row in solutions)
+
+
+def rows(store: ox.Store, name: str, **kwargs) -> list[dict[str, str]]:
+    """`iter_rows`, all at once."""
+    return list(iter_rows(store, name, **kwargs))

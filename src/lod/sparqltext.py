@@ -5,9 +5,11 @@ and a remote store (where do bound values go?)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import pyoxigraph as ox
+
+Term = ox.NamedNode | ox.Literal
 
 TOKENS = re.compile(r'''
     (?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\'
@@ -38,9 +40,10 @@ def form(query: str) -> str:
     return "SELECT"
 
 
-def bind(query: str, values: Mapping[ox.Variable, ox.NamedNode | ox.Literal]) -> str:
-    """The query with `values` joined in as a VALUES block at the start of its top-level WHERE
+def bind(query: str, values: Mapping[ox.Variable, Term | Sequence[Term]]) -> str:
+    """The query with `values` joined in as VALUES blocks at the start of its top-level WHERE
     group: the SPARQL 1.1 way to pre-bind variables for an engine that takes only query text.
+    A variable given several terms takes each of them (every combination, if several are).
     Terms are written in their N-Triples form (escaped by pyoxigraph), never pasted raw."""
     if not values:
         return query
@@ -49,11 +52,14 @@ def bind(query: str, values: Mapping[ox.Variable, ox.NamedNode | ox.Literal]) ->
         if match.lastgroup == "word" and match.group().upper() == "WHERE":
             after_where = True
         elif match.lastgroup == "open" and after_where:
-            names = " ".join(str(v) for v in values)
-            terms = " ".join(str(t) for t in values.values())
+            blocks = " ".join(f"VALUES {var} {{ {' '.join(map(str, _terms(given)))} }}" for var, given in values.items())
             at = match.end()
-            return f"{query[:at]} VALUES ({names}) {{ ({terms}) }} {query[at:]}"
+            return f"{query[:at]} {blocks} {query[at:]}"
     raise ValueError("a query with bound values needs a WHERE clause")
+
+
+def _terms(given: Term | Sequence[Term]) -> Sequence[Term]:
+    return [given] if isinstance(given, ox.NamedNode | ox.Literal) else given
 
 
 def with_base(query: str, base: str | None) -> str:

@@ -92,6 +92,30 @@ class RemoteStore:
             self._patterns[key] = quads
         return iter(quads)
 
+    def quads_for_subjects(self, subjects: Iterable[ox.NamedNode],
+                           predicates: Sequence[ox.NamedNode] | None = None) -> Iterator[ox.Quad]:
+        """`quads_for_pattern(s, p)` for every subject and predicate (any predicate if None),
+        asked in one request for all the pairs not remembered: a resource page's labels and
+        last changes would otherwise cost a round trip per term."""
+        keys = [(s, p, None, None) for s in dict.fromkeys(subjects) for p in (predicates or [None])]
+        missing = [k for k in keys if k not in self._patterns]
+        answers: dict[tuple, list[ox.Quad]] = {k: [] for k in missing}
+        if missing:
+            bound = {ox.Variable("s"): list({k[0]: None for k in missing})}
+            if predicates:
+                bound[ox.Variable("p")] = list(predicates)
+            for row in self._query(PATTERN, bound, dataset={}):
+                if row["g"].value in self._graph_set:
+                    quad = ox.Quad(row["s"], row["p"], row["o"], row["g"])
+                    key = (quad.subject, quad.predicate if predicates else None, None, None)
+                    if key in answers:
+                        answers[key].append(quad)
+            for key, quads in answers.items():
+                if len(quads) <= CACHED_QUADS:
+                    self._patterns[key] = quads
+        for key in keys:
+            yield from answers[key] if key in answers else self._patterns[key]
+
     def __len__(self) -> int:
         rows = self.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
         return int(next(iter(rows))["n"].value)

@@ -7,7 +7,9 @@ A description holds:
   * its incoming links, counted per property and paged; unlabelled subjects of incoming links are
     relationship nodes (an office held, a citation) and are described inline;
   * a label for every IRI it mentions.
-Everything is read with the store's triple-pattern API: no query parsing on the hot path.
+Everything is read with the store's triple-pattern API: no query parsing on the hot path of the
+embedded store; on a remote store the labels, relationship nodes and last changes of a page are
+each one request (`lod.store.quads_for_subjects`), not one per term.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from datetime import datetime
 
 import pyoxigraph as ox
 
+from lod.store import quads_for_subjects
 from lod.vocab import LABEL_PROPERTIES
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -75,12 +78,20 @@ def _triples(store: ox.Store, subject, quiet: frozenset = frozenset()) -> list[o
                               if q.graph_name not in quiet))
 
 
+def labels(store: ox.Store, terms: Iterable) -> dict[str, ox.Triple]:
+    """Each term's label as an rdfs:label statement, from rdfs:label, skos:prefLabel or
+    schema:name (in that order of preference), asked for all the terms at once."""
+    found: dict[str, tuple[int, ox.Triple]] = {}
+    for q in quads_for_subjects(store, terms, LABELS):
+        rank = LABELS.index(q.predicate)
+        if rank < found.get(q.subject.value, (len(LABELS),))[0]:
+            found[q.subject.value] = (rank, ox.Triple(q.subject, LABELS[0], q.object))
+    return {value: statement for value, (_, statement) in found.items()}
+
+
 def label_statement(store: ox.Store, term) -> ox.Triple | None:
-    """The term's label as an rdfs:label statement, from rdfs:label, skos:prefLabel or schema:name."""
-    for prop in LABELS:
-        for q in store.quads_for_pattern(term, prop, None):
-            return ox.Triple(term, LABELS[0], q.object) if prop != LABELS[0] else q.triple
-    return None
+    """One term's label statement (see `labels`)."""
+    return labels(store, [term]).get(term.value)
 
 
 def _owned(store: ox.Store, iri: ox.NamedNode, triples: Iterable[ox.Triple]) -> dict:
@@ -126,6 +137,19 @@ def _incoming(store: ox.Store, iri: ox.NamedNode, page: int, size: int,
     return out, more
 
 
+def _relations(store: ox.Store, nodes: list, quiet: frozenset) -> dict[ox.NamedNode | ox.BlankNode, list[ox.Triple]]:
+    """Unlabelled subjects of incoming links are relationship nodes (an office held, a citation):
+    what each says, with the nodes it owns."""
+    said: dict = {node: {} for node in nodes}
+    for q in quads_for_subjects(store, nodes):
+        if q.graph_name not in quiet:
+            said[q.subject][q.triple] = None
+    relations = {node: list(triples) for node, triples in said.items()}
+    for node, triples in relations.items():
+        triples.extend(t for ts in _owned(store, node, triples).values() for t in ts)
+    return relations
+
+
 def describe(store: ox.Store, iri: ox.NamedNode, *, page: int = 1, size: int = 100,
              quiet: frozenset[ox.NamedNode] = frozenset()) -> Description:
     """`quiet` graphs (the changelog) add to the resource's own statements only: their links into
@@ -134,34 +158,29 @@ def describe(store: ox.Store, iri: ox.NamedNode, *, page: int = 1, size: int = 1
     owned = _owned(store, iri, own)
     ancestors, up_links = _ancestors(store, iri)
     incoming, more = _incoming(store, iri, page, size, quiet)
-    relations: dict = {}
-    labels: dict[str, str] = {}
+    named: dict[str, str] = {}
+    asked: set[str] = set()
     extra: list[ox.Triple] = list(up_links)
 
-    def add_label(term) -> bool:
-        if term.value in labels or not isinstance(term, ox.NamedNode | ox.BlankNode):
-            return term.value in labels
-        found = label_statement(store, term)
-        if found is not None:
-            labels[term.value] = found.object.value
-            extra.append(found)
-        return found is not None
+    def add_labels(terms: Iterable) -> None:
+        new = list(dict.fromkeys(t for t in terms if isinstance(t, ox.NamedNode | ox.BlankNode) and t.value not in asked))
+        asked.update(t.value for t in new)
+        for value, statement in labels(store, new).items():
+            named[value] = statement.object.value
+            extra.append(statement)
 
-    for inc in incoming:
-        for s in inc.subjects:
-            if not add_label(s):          # a relationship node: say what it relates
-                relations[s] = _triples(store, s, quiet)
-                relations[s].extend(t for ts in _owned(store, s, relations[s]).values() for t in ts)
+    subjects = list(dict.fromkeys(s for inc in incoming for s in inc.subjects))
+    add_labels(subjects)
+    relations = _relations(store, [s for s in subjects if s.value not in named], quiet)
     mentioned = [t for ts in (own, *owned.values(), *relations.values()) for t in ts]
-    for term in [iri, *ancestors, *(inc.predicate for inc in incoming),
-                 *(t for m in mentioned for t in (m.subject, m.predicate, m.object))]:
-        add_label(term)
-    return Description(iri, own, owned, ancestors, incoming, relations, labels, page, more, extra)
+    add_labels([iri, *ancestors, *(inc.predicate for inc in incoming),
+                *(t for m in mentioned for t in (m.subject, m.predicate, m.object))])
+    return Description(iri, own, owned, ancestors, incoming, relations, named, page, more, extra)
 
 
 def last_modified(store: ox.Store, d: Description) -> datetime | None:
     """When anything the description shows last changed: the latest `dcterms:modified` of the
     resource and of every record it names (labels, incoming links, relationship nodes)."""
     terms = {d.iri.value, *d.labels, *(s.value for s in d.relations), *(o.value for o in d.owned)}
-    stamps = [q.object.value for t in terms for q in store.quads_for_pattern(ox.NamedNode(t), MODIFIED, None)]
+    stamps = [q.object.value for q in quads_for_subjects(store, map(ox.NamedNode, terms), [MODIFIED])]
     return datetime.fromisoformat(max(stamps)) if stamps else None

@@ -15,9 +15,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import platform
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -37,10 +39,12 @@ def build(name: str, data: Path, engine: Virtuoso | None = None) -> dict:
     folder.mkdir(parents=True, exist_ok=True)
     config = write_config(folder, data, extra=engine.store_settings() if engine else "", processes=2)
     start = time.perf_counter()
-    done = subprocess.run([str(REPO / ".venv" / "bin" / "lod"), "--config", str(config), "build"],
-                          capture_output=True, text=True)
-    if done.returncode:
-        sys.exit(f"build of {name} failed:\n{done.stderr[-3000:]}")
+    child = subprocess.Popen([str(REPO / ".venv" / "bin" / "lod"), "--config", str(config), "build"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    with TreeMemory(child.pid) as tree:
+        stderr = child.communicate()[1]
+    if child.returncode:
+        sys.exit(f"build of {name} failed:\n{stderr[-3000:]}")
     wall = time.perf_counter() - start
     record = json.loads((folder / "var" / "current" / "build.json").read_text())
     if engine:   # the build uploaded too; a second, timed upload replaces it the same way
@@ -49,13 +53,58 @@ def build(name: str, data: Path, engine: Virtuoso | None = None) -> dict:
                        capture_output=True)
         record["phases"].append({"name": "upload", "seconds": round(time.perf_counter() - start, 3),
                                  "peak_mib": engine.rss_mib()})
-    return {"corpus": name, "wall_s": round(wall, 1), "quads": record["triples"], "phases": record["phases"]}
+    return {"corpus": name, "wall_s": round(wall, 1), "quads": record["triples"], "phases": record["phases"],
+            "tree_peak_mib": round(tree.peak_mib), "tree_peak_at_s": round(tree.peak_at, 1)}
+
+
+class TreeMemory(threading.Thread):
+    """Samples, every second, the resident memory of a process and all its descendants summed
+    (the build and the mapper's worker processes at once), keeping the highest."""
+
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.pid, self.peak_mib, self.peak_at, self.start_time = pid, 0.0, 0.0, time.perf_counter()
+        self.done = threading.Event()
+
+    def __enter__(self) -> TreeMemory:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.done.set()
+        self.join()
+
+    def run(self) -> None:
+        while not self.done.wait(1.0):
+            mib = sum(_rss_mib(pid) for pid in _descendants(self.pid))
+            if mib > self.peak_mib:
+                self.peak_mib, self.peak_at = mib, time.perf_counter() - self.start_time
+
+
+def _descendants(pid: int) -> list[int]:
+    """The process and every process below it, read from /proc (Linux)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        found.append(todo.pop())
+        todo.extend(children.get(found[-1], []))
+    return found
+
+
+def _rss_mib(pid: int) -> float:
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    return 0.0
 
 
 def markdown(results: list[dict]) -> str:
     phases = [p["name"] for p in results[0]["phases"]]
     head = "| corpus | quads | " + " | ".join(f"{p} s" for p in phases) + \
-        " | map+validate+load s | map / validate / load triples/s | peak MiB | wall s |"
+        " | map+validate+load s | map / validate / load triples/s | peak MiB (one process) | peak MiB (all summed) | wall s |"
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in results:
         t = {p["name"]: p["seconds"] for p in r["phases"]}
@@ -63,7 +112,7 @@ def markdown(results: list[dict]) -> str:
         rates = " / ".join(f"{r['quads'] / t[p] / 1000:.0f}k" for p in ("map", "validate", "load"))
         peak = max(p["peak_mib"] for p in r["phases"] if p["name"] != "upload")   # upload: the engine's RSS
         lines.append(f"| {r['corpus']} | {r['quads']:,} | " + " | ".join(f"{t[p]:.1f}" for p in phases)
-                     + f" | {core:.1f} | {rates} | {peak:,.0f} | {r['wall_s']} |")
+                     + f" | {core:.1f} | {rates} | {peak:,.0f} | {r['tree_peak_mib']:,} at {r['tree_peak_at_s']:.0f} s | {r['wall_s']} |")
     return "\n".join(lines)
 
 

@@ -17,7 +17,8 @@ from SPARQLWrapper import JSON, SPARQLWrapper
 
 from lod.build import Pipeline
 from lod.release import Releases
-from lod.store import RemoteStore, StoreError
+from lod.store import RemoteStore, StoreError, quads_for_subjects
+from lod.web.describe import LABELS
 from lod.web.sparql import examples
 from conftest import BASE, free_port
 
@@ -82,6 +83,30 @@ def test_whole_graphs_are_the_same(path, embedded_server, virtuoso_server):
     ours, theirs = (Graph().parse(data=requests.get(f"{s}/{path}", timeout=30).text, format="nt")
                     for s in (embedded_server, virtuoso_server))
     assert len(ours) > 0 and isomorphic(ours, theirs)
+
+
+def test_many_subjects_are_one_request_and_answer_as_the_embedded_store(remote_edition, built_edition):
+    """A resource page's labels (and last changes, relationship nodes) are asked of a remote
+    store in one request, not one per term, and the answer is the embedded store's."""
+    config, _ = remote_edition
+    embedded = built_edition[2]
+    remote = RemoteStore(config.store, [g.value for g in embedded.named_graphs()], query_timeout=30)
+    requests_sent: list[str] = []
+    remote.http.hooks["response"].append(lambda response, *args, **kwargs: requests_sent.append(response.url))
+    subjects = [ox.NamedNode(f"{BASE}id/{e}") for e in ENTITIES] + [ox.NamedNode(d) for d in
+                                                                        documents_in(embedded)[:40]]
+    for predicates in (LABELS, None):
+        expected = set(quads_for_subjects(embedded, subjects, predicates))
+        before = len(requests_sent)
+        assert set(quads_for_subjects(remote, subjects, predicates)) == expected and len(expected) > len(subjects)
+        assert len(requests_sent) == before + 1
+        assert set(quads_for_subjects(remote, subjects, predicates)) == expected   # remembered: no request
+        assert len(requests_sent) == before + 1
+
+
+def documents_in(store: ox.Store) -> list[str]:
+    return sorted(r["d"].value for r in store.query("PREFIX lod: <ontology#> SELECT ?d WHERE { ?d lod:editionNumber ?n }",
+                                                    base_iri=BASE, use_default_graph_as_union=True))
 
 
 def _copy(store: ox.Store, base: str, skip: str | None = None) -> ox.Store:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -64,7 +64,7 @@ class Release:
 
 # -- records and their digests ---------------------------------------------------------------------
 
-def _owner(subject: str, subjects: set[str], labelled: set[str]) -> str:
+def _owner(subject: str, subjects: Container[str], labelled: set[str]) -> str:
     """The record a subject belongs to: itself if labelled, else its nearest enclosing subject."""
     if subject in labelled:
         return subject
@@ -88,10 +88,9 @@ def records(quads: Iterable[ox.Quad], base: str) -> dict[str, str]:
         partial[s] = (partial[s] + int.from_bytes(hashlib.sha256(str(quad).encode()).digest()[:16], "big")) % MODULUS
         if quad.predicate.value in LABELS:
             labelled.add(s)
-    subjects = set(partial)
     digests: dict[str, int] = defaultdict(int)
     for s, h in partial.items():
-        owner = _owner(s, subjects, labelled)
+        owner = _owner(s, partial, labelled)
         digests[owner] = (digests[owner] + h) % MODULUS
     return {iri[len(base):]: f"{h:032x}" for iri, h in sorted(digests.items())}
 

@@ -113,7 +113,7 @@ def _owned(store: ox.Store, iri: ox.NamedNode, triples: Iterable[ox.Triple]) -> 
 def _ancestors(store: ox.Store, iri: ox.NamedNode) -> tuple[list[ox.NamedNode], list[ox.Triple]]:
     chain, links, node = [], [], iri
     while len(chain) < MAX_DEPTH:
-        up = next((q.triple for p in CONTAINERS for q in store.quads_for_pattern(node, p, None)), None)
+        up = next((q.triple for q in quads_for_subjects(store, [node], CONTAINERS)), None)
         if up is None or up.object in chain or up.object == iri:
             break
         links.append(up)

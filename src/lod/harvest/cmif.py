@@ -87,6 +87,8 @@ def _correspondence(store: ox.Store, base: str) -> Iterator[tuple[dict[str, str]
             group = next(agents, None)
         else:
             yield doc, []
+    if group is not None:   # the two orders disagreed: never drop a correspondent silently
+        raise RuntimeError(f"CMIF: correspondents of {group[0]} came after their document")
 
 
 def _descs(store: ox.Store, base: str, bibl: str) -> Iterator[bytes]:
@@ -134,10 +136,11 @@ def write(store: ox.Store, dataset: Dataset, path: Path, published: Callable[[st
             digest.update(chunk)
             documents.write(chunk)
     digest.update(tail)
-    date = published(digest.hexdigest())
+    sha256 = digest.hexdigest()
+    date = published(sha256)
     with path.open("wb") as out, side.open("rb") as documents:
         out.write(_frame(dataset, date)[0])
         shutil.copyfileobj(documents, out)
         out.write(tail)
     side.unlink()
-    return digest.hexdigest(), date
+    return sha256, date

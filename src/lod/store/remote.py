@@ -101,7 +101,7 @@ class RemoteStore:
         missing = [k for k in keys if k not in self._patterns]
         answers: dict[tuple, list[ox.Quad]] = {k: [] for k in missing}
         if missing:
-            bound = {ox.Variable("s"): list({k[0]: None for k in missing})}
+            bound = {ox.Variable("s"): list(dict.fromkeys(k[0] for k in missing))}
             if predicates:
                 bound[ox.Variable("p")] = list(predicates)
             for row in self._query(PATTERN, bound, dataset={}):

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from lod.sparqltext import bind
+
 FOLDER = Path(__file__).parent / "queries"
 
 
@@ -18,10 +20,12 @@ def load(name: str) -> str:
 
 
 def run(store: ox.Store, name: str, *, base: str | None = None, **bindings: ox.NamedNode | ox.Literal):
-    """queries/<name>.rq over the union of the named graphs; relative IRIs resolve against `base`;
-    `bindings` are substituted as values (projected variables), never pasted into the text."""
-    subs = {ox.Variable(k): v for k, v in bindings.items()} or None
-    return store.query(load(name), base_iri=base, use_default_graph_as_union=True, substitutions=subs)
+    """queries/<name>.rq over the union of the named graphs; relative IRIs resolve against `base`.
+    `bindings` are joined in as a VALUES block (terms serialised by pyoxigraph, never raw text),
+    not passed as `substitutions`: Oxigraph plans the query without those and filters afterwards,
+    so a bound class still scanned every typed entity (17 s instead of 0.01 s at 1M letters)."""
+    query = bind(load(name), {ox.Variable(k): v for k, v in bindings.items()})
+    return store.query(query, base_iri=base, use_default_graph_as_union=True)
 
 
 def iter_rows(store: ox.Store, name: str, **kwargs) -> Iterator[dict[str, str]]:

@@ -134,7 +134,7 @@ class RemoteStore:
                 staged.graphs[graph.value] = target
                 self.drop_graphs([target])
                 # Blank node labels are scoped to one request: a graph that has any goes up whole.
-                whole = bool(source.query(HAS_BLANK_NODES, substitutions={ox.Variable("g"): graph}))
+                whole = bool(source.query(bind(HAS_BLANK_NODES, {ox.Variable("g"): graph})))
                 size = len(source) if whole else self.settings.chunk_triples
                 for chunk in _chunks(source.quads_for_pattern(None, None, None, graph), size):
                     body = ox.serialize(chunk, format=ox.RdfFormat.N_TRIPLES)

@@ -11,6 +11,7 @@ writes bench/out/serving/<corpus>-<servers>.json.
     .venv/bin/python bench/serving.py --build bench/out/builds/1000000 --servers embedded
                               # a synthetic corpus built by bench/build_phases.py
 
+Browse and search pages are drawn from the release's index (`browsing`) on every corpus.
 For a synthetic corpus the URLs are 500 documents and 500 persons drawn at random (seeded), and
 the SPARQL mix is the example queries that look something up (02, 08, 10) with their IRIs
 replaced by drawn ones; the whole-corpus aggregates (05, 06, 11) are timed one by one instead.
@@ -27,9 +28,11 @@ import random
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+import sqlite3
+from contextlib import closing
+from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import requests
 
@@ -39,6 +42,9 @@ sys.path.insert(0, str(REPO / "tests"))
 from conftest import BASE, free_port, write_config  # noqa: E402  (shared with the tests)
 from virtuoso import Virtuoso  # noqa: E402
 
+from lod import index  # noqa: E402
+from lod.config import Server  # noqa: E402
+from lod.web.pages import LISTS  # noqa: E402
 from lod.web.sparql import examples  # noqa: E402
 
 # The SPARQL mix: example queries a historian runs (light and medium ones), as each client sends them.
@@ -61,6 +67,26 @@ class Scenarios:
     persons: list[str]
     queries: list[str]
     timed: list[str]      # example ids timed one at a time (whole-corpus aggregates)
+    lists: list[str] = field(default_factory=list)      # browse pages (see `browsing`)
+    searches: list[str] = field(default_factory=list)
+
+
+def browsing(release: Path, seed: int = 7) -> tuple[list[str], list[str]]:
+    """Browse and search pages drawn from the release's index: the home page and random pages of
+    every list's sections; searches for a word of a random name form, and for its first 4 letters."""
+    rng, size = random.Random(seed), Server().page_size
+    params = {how: param for _, how, param in LISTS.values() if isinstance(how, str)}
+    with closing(sqlite3.connect(release / index.FILE_NAME)) as db:
+        sections = db.execute("SELECT list, section, count FROM sections").fetchall()
+        names = db.execute("SELECT max(rowid) FROM names").fetchone()[0]
+        words = [db.execute("SELECT name FROM names WHERE rowid = ?", (rng.randint(1, names),)).fetchone()[0]
+                 .split()[0] for _ in range(DRAWN // 5)]
+    paths = ["/"]
+    for _ in range(DRAWN):
+        kind, section, count = rng.choice(sections)
+        query = urlencode({params[kind]: section, "page": rng.randint(1, -(-count // size))})
+        paths.append(f"/browse/{kind}?{query}")
+    return paths, [f"/search?{urlencode({'q': q})}" for w in words for q in (w, w[:4])]
 
 
 def edition() -> Scenarios:
@@ -90,8 +116,8 @@ def start(cmd: list[str], url: str, log: Path, seconds: float = 120) -> subproce
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        try:   # the first home page of a large release lists every document by year: give it time
-            requests.get(url, timeout=120)
+        try:
+            requests.get(url, timeout=10)
             return proc
         except (requests.ConnectionError, requests.Timeout):
             time.sleep(0.3)
@@ -152,6 +178,7 @@ def main() -> None:
             subprocess.run([str(REPO / ".venv" / "bin" / "lod"), "--config", str(config), "build"], check=True,
                            capture_output=True)
         release, scenarios = (OUT / "var" / "current").resolve(), edition()
+    scenarios.lists, scenarios.searches = browsing(release)
     results, singles = [], []
 
     def measure(label: str, settings_text: str, sparql: bool) -> None:
@@ -161,15 +188,14 @@ def main() -> None:
         proc = start([str(REPO / ".venv" / "bin" / "lod"), "--config", str(settings), "serve", "--port", str(port)],
                      f"http://127.0.0.1:{port}/", OUT / f"serve-{len(results)}.log")
         url = f"http://127.0.0.1:{port}"
-        begun = time.perf_counter()
-        requests.get(url, timeout=120)
-        print(f"{label}: a second home page took {time.perf_counter() - begun:.2f} s", flush=True)
         try:
             for scenario, paths, accept in (
                     ("document pages, HTML", scenarios.documents, "text/html"),
                     ("person pages, HTML (backlink lists)", scenarios.persons, "text/html"),
                     ("documents as Turtle", [p.replace("/page/", "/data/") + ".ttl" for p in scenarios.documents],
                      "text/turtle"),
+                    ("browse list pages, HTML", scenarios.lists, "text/html"),
+                    ("name searches, HTML", scenarios.searches, "text/html"),
                     (f"SPARQL mix ({len(scenarios.queries)} queries), JSON",
                      sparql_paths("/sparql", scenarios.queries, False), "application/sparql-results+json")):
                 if not sparql and scenario.startswith("SPARQL"):

@@ -171,6 +171,7 @@ def test_older_releases_keep_their_downloads_but_not_their_stores(first):
     config = dataclasses.replace(config, releases=ReleasePolicy(keep_stores=2))
     two, three = build(config), build(config)
     assert [(r.path / "store").exists() for r in (one, two, three)] == [False, True, True]
+    assert [(r.path / "index.sqlite").exists() for r in (one, two, three)] == [False, True, True]
     with serving(config) as url:
         assert requests.get(f"{url}/releases/{one.release}/dumps/cmif.xml", timeout=10).status_code == 200
         assert requests.get(f"{url}/data/id/person/stalin.ttl", timeout=10).status_code == 200
@@ -189,3 +190,17 @@ def test_a_release_from_before_the_changelog_still_lists_its_downloads(first):
         listing = requests.get(f"{url}/releases/20200101T000000Z/dumps/SHA256SUMS", timeout=10)
         assert listing.status_code == 200 and "Last-Modified" in listing.headers
         assert requests.get(f"{url}/releases/20200101T000000Z/dumps/x.nq.gz", timeout=10).status_code == 404
+
+
+def test_a_release_without_a_browse_index_says_so_instead_of_failing(first):
+    """A release published before the index existed: its browse pages are a 503 naming the file."""
+    config, one, _ = first
+    moved = one.path / "index.sqlite.away"
+    (one.path / "index.sqlite").rename(moved)
+    try:
+        with serving(config) as url:
+            answer = requests.get(f"{url}/browse/persons", timeout=10)
+            assert answer.status_code == 503 and "index.sqlite" in answer.text
+            assert requests.get(f"{url}/browse/organisations", timeout=10).status_code == 200
+    finally:
+        moved.rename(one.path / "index.sqlite")

@@ -1,4 +1,5 @@
-"""The build: check tables → map → load → validate → iris → meta → dumps → harvest → void → vocabulary → publish.
+"""The build: check tables → map → load → validate → iris → meta → dumps → harvest → index → void →
+vocabulary → publish.
 
 Each phase is timed (seconds and peak memory) and shown on the terminal. Everything is written
 into a private release directory; only when every phase succeeded is it published (see
@@ -22,7 +23,7 @@ from rich.console import Console
 from rich.progress import MofNCompleteColumn, Progress
 from rich.table import Table
 
-from lod import changes, docs, dumps, mapping, provenance, rq, tables, validate, void
+from lod import changes, docs, dumps, index, mapping, provenance, rq, tables, validate, void
 from lod.harvest import beacon, cmif
 from lod.config import Config
 from lod.release import BUILDING, Releases
@@ -182,6 +183,8 @@ class Pipeline:
             published, harvest = self._harvest(store.store, work / "dumps", last, entry.published)
             written += harvest
             dumps.write_manifest(work / "dumps", written)
+        with self.phase("index"):
+            index.write(store.store, work / index.FILE_NAME, self.base)
         with self.phase("void"):
             void.write(store.store, work / "void.ttl", dataset=dataset, dumps=written, version=entry.version,
                        issued=entry.published, release=release)

@@ -17,6 +17,8 @@ import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
+from lod import index
+
 BUILDING = ".building-"
 
 
@@ -58,14 +60,15 @@ class Releases:
         return final
 
     def prune_stores(self, keep: int) -> list[str]:
-        """Delete the stores of all but the newest `keep` releases (never the current one's);
-        their dumps and changelog stay. Returns the releases pruned."""
+        """Delete the stores (and browse indexes) of all but the newest `keep` releases (never the
+        current one's); their dumps and changelog stay. Returns the releases pruned."""
         current = self.current()
         published = sorted(p for p in self.dir.iterdir() if p.is_dir() and not p.name.startswith(BUILDING))
         pruned = []
         for old in published[:-keep]:
             if old != current and (old / "store").exists():
                 shutil.rmtree(old / "store")
+                (old / index.FILE_NAME).unlink(missing_ok=True)
                 pruned.append(old.name)
         return pruned
 

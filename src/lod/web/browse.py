@@ -1,21 +1,21 @@
-"""Browse lists and the name search, computed once per release and worker from `.rq` queries."""
+"""Browse lists and the name search: the long lists and the names from the release's index
+(lod.index), the small trees computed once per release and worker from `.rq` queries."""
 
 from __future__ import annotations
 
-import unicodedata
 from collections import defaultdict
+from contextlib import closing
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
 from lod import rq
+from lod.index import RICO, fold
 from lod.web.describe import label_statement
 from lod.web.present import natural_key
 from lod.web.published import Release
 
-SDO, RICO, ORG = "https://schema.org/", "https://www.ica.org/standards/RiC/ontology#", "http://www.w3.org/ns/org#"
-KINDS = {f"{SDO}Person": "person", f"{SDO}Organization": "organisation", f"{SDO}Place": "place",
-         f"{SDO}Message": "document", f"{RICO}RecordSet": "archival unit"}
+ORG = "http://www.w3.org/ns/org#"
 
 
 @dataclass
@@ -30,14 +30,18 @@ def _query(rel: Release, name: str, **bindings: ox.NamedNode) -> ox.QuerySolutio
     return rq.run(rel.store, name, base=rel.base, **bindings)
 
 
-def documents_by_year(rel: Release) -> dict[str, list[Node]]:
-    def make() -> dict[str, list[Node]]:
-        years: dict[str, list[Node]] = defaultdict(list)
-        for row in _query(rel, "browse-documents"):
-            year = row["begin"].value[:4] if row["begin"] is not None else "undated"
-            years[year].append(Node(row["s"].value, row["label"].value))
-        return dict(sorted(years.items()))
-    return rel.cached("documents_by_year", make)
+def sections(rel: Release, name: str) -> dict[str, int]:
+    """A list of the release's index (lod.index): its sections, in order, and their sizes."""
+    rows = rel.cached(f"sections {name}", lambda: _index(
+        rel, "SELECT section, count FROM sections WHERE list = ? ORDER BY section", (name,)))
+    return dict(rows)
+
+
+def entries(rel: Release, name: str, section: str, offset: int, limit: int) -> list[Node]:
+    """One page of a section of a list, in its order."""
+    rows = _index(rel, "SELECT iri, label FROM entries WHERE list = ? AND section = ? AND position >= ? "
+                       "ORDER BY position LIMIT ?", (name, section, offset, limit))
+    return [Node(iri, label) for iri, label in rows]
 
 
 def tree(rel: Release, cls: str) -> dict[str, list[Node]]:
@@ -64,34 +68,21 @@ def tree(rel: Release, cls: str) -> dict[str, list[Node]]:
     return rel.cached(f"tree {cls}", make)
 
 
-def alphabetical(rel: Release, cls: str) -> dict[str, list[Node]]:
-    """Entities of a class under their initial letter (persons A–Z)."""
-    def make() -> dict[str, list[Node]]:
-        letters: dict[str, list[Node]] = defaultdict(list)
-        for row in _query(rel, "browse-tree", **{"class": ox.NamedNode(cls)}):
-            letters[fold(row["label"].value)[:1].upper() or "?"].append(Node(row["s"].value, row["label"].value))
-        return {k: sorted(dict((n.iri, n) for n in v).values(), key=lambda n: fold(n.text))
-                for k, v in sorted(letters.items())}
-    return rel.cached(f"alphabetical {cls}", make)
-
-
-def fold(text: str) -> str:
-    """Case- and accent-insensitive form for matching (Zinov'ev ~ zinovev, Ё ~ е)."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if c.isalnum() or c == " ").strip()
+SEARCH = """SELECT iri, label, kind, MIN(CASE WHEN name = :q THEN 0
+                                     WHEN name LIKE :prefix OR name LIKE :word THEN 1 ELSE 2 END) AS rank
+            FROM names WHERE name LIKE :inside GROUP BY iri ORDER BY rank, sortkey, iri LIMIT :limit"""
 
 
 def search(rel: Release, text: str, limit: int = 100) -> list[Node]:
-    """Entities any of whose name forms contains the query; exact and prefix matches first."""
-    index = rel.cached("names", lambda: [(fold(row["name"].value), row["s"].value, row["label"].value,
-                                          KINDS[row["kind"].value]) for row in _query(rel, "search-names")])
+    """Entities any of whose name forms contains the query; exact and prefix matches first.
+    Folded names are matched through the index's trigrams (lod.index), so no worker holds them."""
     q = fold(text)
     if not q:
         return []
-    best: dict[str, tuple[int, Node]] = {}
-    for name, iri, label, kind in index:
-        if q in name:
-            rank = 0 if name == q else 1 if name.startswith(q) or f" {q}" in name else 2
-            if iri not in best or rank < best[iri][0]:
-                best[iri] = (rank, Node(iri, label, kind))
-    return [n for _, n in sorted(best.values(), key=lambda rn: (rn[0], fold(rn[1].text)))][:limit]
+    rows = _index(rel, SEARCH, {"q": q, "prefix": f"{q}%", "word": f"% {q}%", "inside": f"%{q}%", "limit": limit})
+    return [Node(iri, label, kind) for iri, label, kind, _ in rows]
+
+
+def _index(rel: Release, sql: str, params: tuple | dict) -> list[tuple]:
+    with closing(rel.index()) as db:
+        return db.execute(sql, params).fetchall()

@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 import pyoxigraph as ox
 
 from flask import Blueprint, abort, current_app, render_template, request
 
+from lod.index import RICO
 from lod.web import browse
 from lod.web.browse import Node
-from lod.web.resources import base, release, void_store
+from lod.web.resources import base, page_number, release, server, void_store
 
 bp = Blueprint("pages", __name__, static_folder="static", static_url_path="/static")
-PER_SECTION = 500
-LISTS = {  # path: (title, how to list, class)
-    "persons": ("Persons A–Z", browse.alphabetical, f"{browse.SDO}Person"),
+TREE_SECTION = 500   # top-level entries shown of a tree's section (trees are small: bodies, archival units)
+LISTS = {  # path: (title, the index's list or how to list, section parameter or class)
+    "documents": ("Documents by year", "documents", "year"),
+    "persons": ("Persons A–Z", "persons", "letter"),
+    "places": ("Places", "places", "letter"),
     "organisations": ("Party and state bodies", browse.tree, f"{browse.ORG}Organization"),
-    "places": ("Places", browse.alphabetical, f"{browse.SDO}Place"),
-    "archives": ("Archival units", browse.tree, f"{browse.RICO}RecordSet"),
+    "archives": ("Archival units", browse.tree, f"{RICO}RecordSet"),
 }
 
 
@@ -30,7 +33,27 @@ def _links(nodes: list[Node]) -> list[dict]:
 
 def _sections(groups: dict[str, list[Node]]) -> list[dict]:
     return [{"heading": heading, "anchor": heading, "count": len(nodes),
-             "entries": _links(nodes[:PER_SECTION])} for heading, nodes in groups.items()]
+             "entries": _links(nodes[:TREE_SECTION])} for heading, nodes in groups.items()]
+
+
+def _indexed(name: str, param: str) -> list[dict]:
+    """A list of the index: every section's first page, or one section a page at a time
+    ([server].page_size entries, as a resource's incoming links)."""
+    rel, size = release(), server().page_size
+    counts = browse.sections(rel, name)
+    chosen = request.args.get(param)
+    if chosen is None:
+        return [{"heading": s, "anchor": s, "count": n, "entries": _links(browse.entries(rel, name, s, 0, size)),
+                 "more": f"?{urlencode({param: s})}" if n > size else None} for s, n in counts.items()]
+    if chosen not in counts:
+        abort(404, f"no {param}={chosen!r} in this list; {param}s: {', '.join(counts)}")
+    page, pages = page_number(), -(-counts[chosen] // size)
+    if page > pages:
+        abort(404, f"{param}={chosen} has {pages} page(s) of {size}; page={page} is past the end")
+    entries = browse.entries(rel, name, chosen, (page - 1) * size, size)
+    here = f"?{urlencode({param: chosen})}&page="
+    return [{"heading": chosen, "anchor": chosen, "count": counts[chosen], "entries": _links(entries),
+             "prev": f"{here}{page - 1}" if page > 1 else None, "next": f"{here}{page + 1}" if page < pages else None}]
 
 
 @bp.get("/")
@@ -52,26 +75,16 @@ def home():
         dataset["temporalCoverage"] = f"{bounds['startDate']}/{bounds['endDate']}"
     jsonld = json.dumps(dataset).replace("<", "\\u003c")
     return render_template("home.html", title="Home", coverage=rel.info.get("coverage", {}),
-                           years=browse.documents_by_year(rel), jsonld=jsonld)
-
-
-@bp.get("/browse/documents")
-def documents():
-    years = browse.documents_by_year(release())
-    year = request.args.get("year")
-    if year is not None:
-        if year not in years:
-            abort(404, f"no documents for year={year!r}; years: {', '.join(years)}")
-        years = {year: years[year]}
-    return render_template("list.html", title="Documents by year", sections=_sections(years))
+                           years=browse.sections(rel, "documents"), jsonld=jsonld)
 
 
 @bp.get("/browse/<kind>")
 def listing(kind: str):
     if kind not in LISTS:
-        abort(404, f"no list named {kind!r}; lists: documents, {', '.join(LISTS)}")
-    title, how, cls = LISTS[kind]
-    return render_template("list.html", title=title, sections=_sections(how(release(), cls)))
+        abort(404, f"no list named {kind!r}; lists: {', '.join(LISTS)}")
+    title, how, arg = LISTS[kind]
+    sections = _indexed(how, arg) if isinstance(how, str) else _sections(how(release(), arg))
+    return render_template("list.html", title=title, sections=sections)
 
 
 @bp.get("/search")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from lod import changes, store
+from lod import changes, index, store
 from lod.config import Config
 from lod.store import RemoteStore
 
@@ -70,6 +71,14 @@ class Release:
     @cached_property
     def manifest(self) -> dict:
         return json.loads((self.path / "dumps" / "manifest.json").read_text(encoding="utf-8"))
+
+    def index(self) -> sqlite3.Connection:
+        """A read-only connection to the release's browse and search index (lod.index)."""
+        path = self.path / index.FILE_NAME
+        if not path.exists():
+            raise NoRelease(f"release {self.id} has no {index.FILE_NAME} (published before the index "
+                            "existed): run `lod build` to publish one that has")
+        return sqlite3.connect(f"{path.as_uri()}?mode=ro&immutable=1", uri=True)
 
     def cached(self, key: str, make):
         """Per-release memo (browse lists, search index): computed once per worker and release."""

@@ -1,0 +1,84 @@
+"""The browse and search index a release carries (`index.sqlite`), written by the build.
+
+The long lists (documents by year, persons and places A–Z) and the name search would otherwise be
+computed by every web worker from the store: at a million letters that is a minute and a gigabyte
+per worker (docs/performance.md). Written once here, they are read a page at a time through
+SQLite's B-tree and trigram indexes, whatever the store backend. The small trees (bodies,
+archival units) are still asked of the store by the web (lod.web.browse).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from lod import rq
+
+FILE_NAME = "index.sqlite"
+SDO, RICO = "https://schema.org/", "https://www.ica.org/standards/RiC/ontology#"
+ALPHABETICAL = {"persons": f"{SDO}Person", "places": f"{SDO}Place"}   # list name: class
+KINDS = {f"{SDO}Person": "person", f"{SDO}Organization": "organisation", f"{SDO}Place": "place",
+         f"{SDO}Message": "document", f"{RICO}RecordSet": "archival unit"}
+SCHEMA = """
+CREATE TABLE entries (list TEXT, section TEXT, position INTEGER, iri TEXT, label TEXT,
+                      PRIMARY KEY (list, section, position)) WITHOUT ROWID;
+CREATE TABLE sections (list TEXT, section TEXT, count INTEGER, PRIMARY KEY (list, section)) WITHOUT ROWID;
+CREATE VIRTUAL TABLE names USING fts5(name, iri UNINDEXED, label UNINDEXED, kind UNINDEXED,
+                                      sortkey UNINDEXED, tokenize = 'trigram');
+"""
+Entry = tuple[str, str, str]   # section, IRI, label
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form for matching (Zinov'ev ~ zinovev, Ё ~ е)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if c.isalnum() or c == " ").strip()
+
+
+def write(store: ox.Store, path: Path, base: str) -> None:
+    """Write the index of the release in `store` to `path` (a new file)."""
+    with sqlite3.connect(path) as db:
+        db.executescript(SCHEMA)
+        _add_list(db, "documents", _documents(store, base))
+        for name, cls in ALPHABETICAL.items():
+            _add_list(db, name, _alphabetical(store, base, cls))
+        db.executemany("INSERT INTO names VALUES (?, ?, ?, ?, ?)", _names(store, base))
+        db.execute("INSERT INTO names(names) VALUES ('optimize')")
+    db.close()
+
+
+def _add_list(db: sqlite3.Connection, name: str, entries: Iterable[Entry]) -> None:
+    """Entries in the order they are listed; each section numbers its own from 0."""
+    counts: dict[str, int] = defaultdict(int)
+
+    def numbered() -> Iterator[tuple]:
+        for section, iri, label in entries:
+            yield name, section, counts[section], iri, label
+            counts[section] += 1
+    db.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?)", numbered())
+    db.executemany("INSERT INTO sections VALUES (?, ?, ?)", ((name, s, n) for s, n in counts.items()))
+
+
+def _documents(store: ox.Store, base: str) -> Iterator[Entry]:
+    """Documents by the year their date begins in, in edition order (streamed: a million rows)."""
+    for row in rq.iter_rows(store, "browse-documents", base=base):
+        yield row["begin"][:4] if "begin" in row else "undated", row["s"], row["label"]
+
+
+def _alphabetical(store: ox.Store, base: str, cls: str) -> list[Entry]:
+    """Entities of a class under the initial of their label, sorted without case or accents."""
+    rows = rq.iter_rows(store, "browse-tree", base=base, **{"class": ox.NamedNode(cls)})
+    unique = {(fold(r["label"])[:1].upper() or "?", r["s"]): r["label"] for r in rows}
+    ordered = sorted(unique.items(), key=lambda item: (item[0][0], fold(item[1]), item[0][1]))
+    return [(section, iri, label) for (section, iri), label in ordered]
+
+
+def _names(store: ox.Store, base: str) -> Iterator[tuple[str, str, str, str, str]]:
+    """Every name form of every entity a historian looks for, folded for matching."""
+    for row in rq.iter_rows(store, "search-names", base=base):
+        yield fold(row["name"]), row["s"], row["label"], KINDS[row["kind"]], fold(row["label"])

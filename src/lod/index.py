@@ -28,8 +28,13 @@ SCHEMA = """
 CREATE TABLE entries (list TEXT, section TEXT, position INTEGER, iri TEXT, label TEXT,
                       PRIMARY KEY (list, section, position)) WITHOUT ROWID;
 CREATE TABLE sections (list TEXT, section TEXT, count INTEGER, PRIMARY KEY (list, section)) WITHOUT ROWID;
-CREATE VIRTUAL TABLE names USING fts5(name, iri UNINDEXED, label UNINDEXED, kind UNINDEXED,
-                                      sortkey UNINDEXED, tokenize = 'trigram');
+CREATE TABLE names (name TEXT, iri TEXT, label TEXT, kind TEXT);
+CREATE TEMP TABLE unsorted (name TEXT, iri TEXT, label TEXT, kind TEXT, sortkey TEXT);
+"""
+NAME_INDEXES = """
+CREATE INDEX names_by_name ON names (name);
+CREATE VIRTUAL TABLE name_parts USING fts5(name, content = 'names', tokenize = 'trigram');
+INSERT INTO name_parts(name_parts) VALUES ('rebuild');
 """
 Entry = tuple[str, str, str]   # section, IRI, label
 
@@ -47,8 +52,9 @@ def write(store: ox.Store, path: Path, base: str) -> None:
         _add_list(db, "documents", _documents(store, base))
         for name, cls in ALPHABETICAL.items():
             _add_list(db, name, _alphabetical(store, base, cls))
-        db.executemany("INSERT INTO names VALUES (?, ?, ?, ?, ?)", _names(store, base))
-        db.execute("INSERT INTO names(names) VALUES ('optimize')")
+        db.executemany("INSERT INTO temp.unsorted VALUES (?, ?, ?, ?, ?)", _names(store, base))
+        db.execute("INSERT INTO names SELECT name, iri, label, kind FROM temp.unsorted ORDER BY sortkey, iri")
+        db.executescript(NAME_INDEXES)
     db.close()
 
 
@@ -79,6 +85,10 @@ def _alphabetical(store: ox.Store, base: str, cls: str) -> list[Entry]:
 
 
 def _names(store: ox.Store, base: str) -> Iterator[tuple[str, str, str, str, str]]:
-    """Every name form of every entity a historian looks for, folded for matching."""
+    """Every name form of every entity a historian looks for, folded and padded with a space on
+    each side. They are stored in the order of their entity's label, with a B-tree index for
+    whole names and a trigram index (FTS5 over the same rows) for a word's start (`% q%`) and
+    any part (`%q%`): both answer in that order, so a search stops after a page
+    (lod.web.browse.search)."""
     for row in rq.iter_rows(store, "search-names", base=base):
-        yield fold(row["name"]), row["s"], row["label"], KINDS[row["kind"]], fold(row["label"])
+        yield f" {fold(row['name'])} ", row["s"], row["label"], KINDS[row["kind"]], fold(row["label"])

@@ -68,21 +68,26 @@ def tree(rel: Release, cls: str) -> dict[str, list[Node]]:
     return rel.cached(f"tree {cls}", make)
 
 
-SEARCH = """SELECT iri, label, kind, MIN(CASE WHEN name = :q THEN 0
-                                     WHEN name LIKE :prefix OR name LIKE :word THEN 1 ELSE 2 END) AS rank
-            FROM names WHERE name LIKE :inside GROUP BY iri ORDER BY rank, sortkey, iri LIMIT :limit"""
+WHOLE_NAME = "SELECT iri, label, kind FROM names WHERE name = ? ORDER BY rowid"
+NAME_LIKE = ("SELECT n.iri, n.label, n.kind FROM name_parts AS p JOIN names AS n ON n.rowid = p.rowid "
+             "WHERE p.name LIKE ? ORDER BY p.rowid")
 
 
 def search(rel: Release, text: str, limit: int = 100) -> list[Node]:
-    """Entities any of whose name forms contains the query; exact and prefix matches first.
-    Folded names are matched through the index's trigrams (lod.index), so no worker holds them."""
+    """Entities any of whose name forms contains the query: whole names first, then a word's
+    start, then any part; each by label. The index holds name forms in label order, so each
+    pattern is read only until the page is full (lod.index)."""
     q = fold(text)
-    if not q:
-        return []
-    rows = _index(rel, SEARCH, {"q": q, "prefix": f"{q}%", "word": f"% {q}%", "inside": f"%{q}%", "limit": limit})
-    return [Node(iri, label, kind) for iri, label, kind, _ in rows]
+    found: dict[str, Node] = {}
+    with closing(rel.index()) as db:
+        for sql, value in ((WHOLE_NAME, f" {q} "), (NAME_LIKE, f"% {q}%"), (NAME_LIKE, f"%{q}%")) if q else ():
+            for iri, label, kind in db.execute(sql, (value,)):
+                if len(found) == limit:
+                    return list(found.values())
+                found.setdefault(iri, Node(iri, label, kind))
+    return list(found.values())
 
 
-def _index(rel: Release, sql: str, params: tuple | dict) -> list[tuple]:
+def _index(rel: Release, sql: str, params: tuple) -> list[tuple]:
     with closing(rel.index()) as db:
         return db.execute(sql, params).fetchall()

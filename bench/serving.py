@@ -44,7 +44,7 @@ from virtuoso import Virtuoso  # noqa: E402
 
 from lod import index  # noqa: E402
 from lod.config import Server  # noqa: E402
-from lod.web.pages import LISTS  # noqa: E402
+from lod.web.pages import PAGED  # noqa: E402
 from lod.web.sparql import examples  # noqa: E402
 
 # The SPARQL mix: example queries a historian runs (light and medium ones), as each client sends them.
@@ -75,7 +75,7 @@ def browsing(release: Path, seed: int = 7) -> tuple[list[str], list[str]]:
     """Browse and search pages drawn from the release's index: the home page and random pages of
     every list's sections; searches for a word of a random name form, and for its first 4 letters."""
     rng, size = random.Random(seed), Server().page_size
-    params = {how: param for _, how, param in LISTS.values() if isinstance(how, str)}
+    params = {name: param for name, (_, param) in PAGED.items()}
     with closing(sqlite3.connect(release / index.FILE_NAME)) as db:
         sections = db.execute("SELECT list, section, count FROM sections").fetchall()
         names = db.execute("SELECT max(rowid) FROM names").fetchone()[0]

@@ -16,12 +16,14 @@ from lod.web.resources import base, page_number, release, server, void_store
 
 bp = Blueprint("pages", __name__, static_folder="static", static_url_path="/static")
 TREE_SECTION = 500   # top-level entries shown of a tree's section (trees are small: bodies, archival units)
-LISTS = {  # path: (title, the index's list or how to list, section parameter or class)
-    "documents": ("Documents by year", "documents", "year"),
-    "persons": ("Persons A–Z", "persons", "letter"),
-    "places": ("Places", "places", "letter"),
-    "organisations": ("Party and state bodies", browse.tree, f"{browse.ORG}Organization"),
-    "archives": ("Archival units", browse.tree, f"{RICO}RecordSet"),
+PAGED = {  # the index's lists (path = list name): (title, the parameter naming a section)
+    "documents": ("Documents by year", "year"),
+    "persons": ("Persons A–Z", "letter"),
+    "places": ("Places", "letter"),
+}
+TREES = {  # path: (title, class)
+    "organisations": ("Party and state bodies", f"{browse.ORG}Organization"),
+    "archives": ("Archival units", f"{RICO}RecordSet"),
 }
 
 
@@ -80,11 +82,13 @@ def home():
 
 @bp.get("/browse/<kind>")
 def listing(kind: str):
-    if kind not in LISTS:
-        abort(404, f"no list named {kind!r}; lists: {', '.join(LISTS)}")
-    title, how, arg = LISTS[kind]
-    sections = _indexed(how, arg) if isinstance(how, str) else _sections(how(release(), arg))
-    return render_template("list.html", title=title, sections=sections)
+    if kind in PAGED:
+        title, param = PAGED[kind]
+        return render_template("list.html", title=title, sections=_indexed(kind, param))
+    if kind in TREES:
+        title, cls = TREES[kind]
+        return render_template("list.html", title=title, sections=_sections(browse.tree(release(), cls)))
+    abort(404, f"no list named {kind!r}; lists: {', '.join([*PAGED, *TREES])}")
 
 
 @bp.get("/search")

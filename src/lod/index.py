@@ -3,7 +3,8 @@
 The long lists (documents by year, persons and places A–Z) and the name search would otherwise be
 computed by every web worker from the store: at a million letters that is a minute and a gigabyte
 per worker (docs/performance.md). Written once here, they are read a page at a time through
-SQLite's B-tree and trigram indexes, whatever the store backend. The small trees (bodies,
+SQLite's B-tree and trigram indexes, whatever the store backend. The reconciliation service's
+name forms and entities are kept here too (lod.linking.ours). The small trees (bodies,
 archival units) are still asked of the store by the web (lod.web.browse).
 """
 
@@ -18,6 +19,8 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from lod import rq
+from lod.linking import ours
+from lod.linking.matcher import Entity
 
 FILE_NAME = "index.sqlite"
 SDO, RICO = "https://schema.org/", "https://www.ica.org/standards/RiC/ontology#"
@@ -29,6 +32,8 @@ CREATE TABLE entries (list TEXT, section TEXT, position INTEGER, iri TEXT, label
                       PRIMARY KEY (list, section, position)) WITHOUT ROWID;
 CREATE TABLE sections (list TEXT, section TEXT, count INTEGER, PRIMARY KEY (list, section)) WITHOUT ROWID;
 CREATE TABLE names (name TEXT, iri TEXT, label TEXT, kind TEXT);
+CREATE TABLE reconcile_entities (number INTEGER PRIMARY KEY, id TEXT UNIQUE, type TEXT, entity TEXT);
+CREATE TABLE reconcile_forms (key TEXT, word TEXT, number INTEGER);
 CREATE TEMP TABLE unsorted (name TEXT, iri TEXT, label TEXT, kind TEXT, sortkey TEXT);
 """
 NAME_INDEXES = """
@@ -55,6 +60,7 @@ def write(store: ox.Store, path: Path, base: str) -> None:
         db.executemany("INSERT INTO temp.unsorted VALUES (?, ?, ?, ?, ?)", _names(store, base))
         db.execute("INSERT INTO names SELECT name, iri, label, kind FROM temp.unsorted ORDER BY sortkey, iri")
         db.executescript(NAME_INDEXES)
+        _add_reconciliation(db, ours.read(store, base))
     db.close()
 
 
@@ -68,6 +74,13 @@ def _add_list(db: sqlite3.Connection, name: str, entries: Iterable[Entry]) -> No
             counts[section] += 1
     db.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?)", numbered())
     db.executemany("INSERT INTO sections VALUES (?, ?, ?)", ((name, s, n) for s, n in counts.items()))
+
+
+def _add_reconciliation(db: sqlite3.Connection, entities: list[Entity]) -> None:
+    """What the reconciliation service matches on: every name form, and each entity as JSON."""
+    db.executemany("INSERT INTO reconcile_entities VALUES (?, ?, ?, ?)",
+                   ((n, e.id, e.type, ours.to_json(e)) for n, e in enumerate(entities)))
+    db.executemany("INSERT INTO reconcile_forms VALUES (?, ?, ?)", ours.forms(entities))
 
 
 def _documents(store: ox.Store, base: str) -> Iterator[Entry]:

@@ -12,11 +12,14 @@ the next one by at least 10.
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Collection
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from rapidfuzz import fuzz, process
 
-from lod.linking.names import acronym, folded, plain, similarity
+from lod.linking.names import folded, plain, similarity
 
 TYPES = {"person": "Person", "organisation": "Organisation (party or state body)"}
 PROPERTIES = {   # id → (name, types it applies to)
@@ -74,15 +77,25 @@ class Result:
     match: bool = False
 
 
+class Entities(Protocol):
+    """Where the matcher fetches the entities it scores or returns (lod.web.reconcile: the index)."""
+
+    def by_number(self, numbers: Collection[int]) -> dict[int, Entity]: ...
+
+    def by_id(self, ids: Collection[str]) -> dict[str, Entity]: ...
+
+
 class Matcher:
-    def __init__(self, entities: list[Entity]):
-        for e in entities:   # bodies are often named by their initials (TsKK, VSNKh, ECCI)
-            if e.type == "organisation":
-                e.names += [a for a in map(acronym, e.names) if a]
-        self.entities = {e.id: e for e in entities}
-        self.forms = [(folded(n), e.id) for e in entities for n in dict.fromkeys(e.names)]
-        self.keys = [f for f, _ in self.forms]
-        self.prefixes = [(plain(n), e.id) for e in entities for n in dict.fromkeys(e.names)]
+    """Holds only the name forms (and each entity's type); an entity is fetched when it is
+    scored or returned, so a worker does not hold every person of a large corpus."""
+
+    def __init__(self, forms: list[tuple[str, str, int]], types: list[str], entities: Entities):
+        """`forms`: (comparison key, word form, entity number) as lod.linking.ours makes them."""
+        self.keys = [key for key, _, _ in forms]
+        self.prefixes = [word for _, word, _ in forms]
+        self.owners = array("i", (number for _, _, number in forms))   # the entity of each form
+        self.types = types                                             # an entity's type, by number
+        self.entities = entities
 
     def reconcile(self, query: dict) -> list[Result]:
         text = query.get("query", "")
@@ -91,9 +104,9 @@ class Matcher:
         properties = query.get("properties", [])
         if not isinstance(text, str) or not isinstance(properties, list):
             raise QueryError("'query' must be a string and 'properties' a list")
-        wanted = self._shortlist(text, types) if text else {
-            e.id for e in self.entities.values() if e.type in types}
-        results = [self._score(self.entities[i], text, properties) for i in wanted]
+        wanted = self._shortlist(text, types) if text else [
+            n for n, kind in enumerate(self.types) if kind in types]
+        results = [self._score(e, text, properties) for e in self.entities.by_number(wanted).values()]
         results = [r for r in results if r.score > 0]
         results.sort(key=lambda r: (-r.score, r.entity.name))
         if results and results[0].score >= MATCH_SCORE and (
@@ -101,15 +114,14 @@ class Matcher:
             results[0].match = True
         return results[:limit]
 
-    def _shortlist(self, text: str, types: set[str]) -> set[str]:
+    def _shortlist(self, text: str, types: set[str]) -> list[int]:
         key = folded(text)
         hits = process.extract(key, self.keys, scorer=fuzz.token_set_ratio, limit=SHORTLIST * 4)
-        found: list[str] = []
+        found: dict[int, None] = {}
         for _, _, index in hits:
-            entity = self.forms[index][1]
-            if self.entities[entity].type in types and entity not in found:
-                found.append(entity)
-        return set(found[:SHORTLIST])
+            if self.types[self.owners[index]] in types:
+                found.setdefault(self.owners[index])
+        return list(found)[:SHORTLIST]
 
     def _score(self, entity: Entity, text: str, properties: list) -> Result:
         features = {"name": round(100 * max((similarity(text, n) for n in entity.names), default=0), 1)} \
@@ -121,22 +133,22 @@ class Matcher:
         return Result(entity, round(sum(features.values()), 1), features)
 
     def suggest(self, prefix: str, types: set[str], limit: int = 10) -> list[Entity]:
-        """Entities one of whose name forms has a word starting with the prefix, best names first."""
+        """Entities one of whose name forms has a word starting with the prefix, best names first
+        (entities are numbered in name order, so the number breaks ties)."""
         key = plain(prefix)
         if not key:
             return []
-        found: dict[str, float] = {}
-        for form, entity in self.prefixes:
-            if self.entities[entity].type in types and (form.startswith(key) or f" {key}" in form):
-                found[entity] = max(found.get(entity, 0), fuzz.ratio(key, form))
-        return [self.entities[e] for e in sorted(found, key=lambda e: (-found[e], self.entities[e].name))][:limit]
+        found: dict[int, float] = {}
+        for form, number in zip(self.prefixes, self.owners):
+            if self.types[number] in types and (form.startswith(key) or f" {key}" in form):
+                found[number] = max(found.get(number, 0), fuzz.ratio(key, form))
+        best = sorted(found, key=lambda n: (-found[n], n))[:limit]
+        fetched = self.entities.by_number(best)
+        return [fetched[n] for n in best]
 
     def extend(self, ids: list[str], properties: list[str]) -> dict[str, dict[str, list]]:
-        rows = {}
-        for id_ in ids:
-            entity = self.entities.get(id_)
-            rows[id_] = {p: (_values(entity, p) if entity else []) for p in properties}
-        return rows
+        fetched = self.entities.by_id(ids)
+        return {id_: {p: (_values(fetched[id_], p) if id_ in fetched else []) for p in properties} for id_ in ids}
 
 
 def _types(value) -> set[str]:

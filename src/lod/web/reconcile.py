@@ -6,53 +6,56 @@
     GET  /reconcile/extend/propose      properties a type can be extended with
     GET  /reconcile/suggest/<kind>      autocomplete for entities, types and properties
     GET  /reconcile/preview?id=…        a small HTML card for OpenRefine's preview pop-up
-Matching is lod.linking.matcher's; the index is built once per release and worker.
+Matching is lod.linking.matcher's, over the name forms the build wrote into the release's index
+(read once per release and worker); entities are read from the index when scored or shown.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
+from contextlib import closing
 
 from flask import Blueprint, abort, jsonify, render_template, request
 
-from lod import rq
-from lod.linking.matcher import PROPERTIES, TYPES, Entity, Matcher, Office, QueryError
-from lod.linking.table import year
+from lod.linking import ours
+from lod.linking.matcher import PROPERTIES, TYPES, Entity, Matcher, QueryError
+from lod.web.published import Release
 from lod.web.resources import base, release
 
 bp = Blueprint("reconcile", __name__, url_prefix="/reconcile")
-KINDS = {"https://schema.org/Person": "person", "https://schema.org/Organization": "organisation"}
-WIKIDATA = "http://www.wikidata.org/entity/"
 
 
-def _local(iri: str) -> str:
-    return iri.removeprefix(f"{base()}id/")
+class IndexedEntities:
+    """The release's persons and bodies as the build wrote them into its index (lod.index)."""
 
+    BY_NUMBER = "SELECT number, entity FROM reconcile_entities WHERE number IN (SELECT value FROM json_each(?))"
+    BY_ID = "SELECT id, entity FROM reconcile_entities WHERE id IN (SELECT value FROM json_each(?))"
 
-def _entities() -> list[Entity]:
-    rel = release()
-    entities: dict[str, Entity] = {}
-    for row in rq.run(rel.store, "reconcile-entities"):
-        key = _local(row["s"].value)
-        e = entities.setdefault(key, Entity(key, KINDS[row["type"].value], row["label"].value, [row["label"].value]))
-        field, value = row["field"].value, row["value"]
-        if field == "name":
-            e.names.append(value.value)
-        elif field in ("birth", "death"):
-            setattr(e, field, year(value.value))
-        elif field == "wikidata":
-            e.wikidata = value.value.removeprefix(WIKIDATA)
-    for row in rq.run(rel.store, "reconcile-offices"):
-        person = entities.get(_local(row["person"].value))
-        if person is not None:
-            person.offices.append(Office(
-                _local(row["body"].value), row["bodyLabel"].value,
-                *(row[v].value if row[v] is not None else "" for v in ("roleLabel", "start", "end"))))
-    return list(entities.values())
+    def __init__(self, rel: Release):
+        self.rel = rel
+
+    def by_number(self, numbers: Collection[int]) -> dict[int, Entity]:
+        return self._fetch(self.BY_NUMBER, numbers)
+
+    def by_id(self, ids: Collection[str]) -> dict[str, Entity]:
+        return self._fetch(self.BY_ID, ids)
+
+    def _fetch(self, sql: str, keys: Collection) -> dict:
+        with closing(self.rel.index()) as db:
+            return {key: ours.from_json(text) for key, text in db.execute(sql, (json.dumps(list(keys)),))}
 
 
 def matcher() -> Matcher:
-    return release().cached("reconcile", lambda: Matcher(_entities()))
+    """The name forms of the release's index, read once per worker; entities fetched as needed."""
+    rel = release()
+
+    def make() -> Matcher:
+        with closing(rel.index()) as db:
+            types = [kind for (kind,) in db.execute("SELECT type FROM reconcile_entities ORDER BY number")]
+            forms = db.execute("SELECT key, word, number FROM reconcile_forms").fetchall()
+        return Matcher(forms, types, IndexedEntities(rel))
+    return rel.cached("reconcile", make)
 
 
 def _json_param(name: str) -> object:
@@ -162,7 +165,8 @@ def suggest(kind: str):
 
 @bp.get("/preview")
 def preview():
-    entity = matcher().entities.get(request.args.get("id", ""))
+    wanted = request.args.get("id", "")
+    entity = matcher().entities.by_id([wanted]).get(wanted)
     if entity is None:
-        abort(404, f"no person or body with id {request.args.get('id', '')!r}")
+        abort(404, f"no person or body with id {wanted!r}")
     return render_template("reconcile-preview.html", e=entity)

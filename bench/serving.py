@@ -11,7 +11,8 @@ writes bench/out/serving/<corpus>-<servers>.json.
     .venv/bin/python bench/serving.py --build bench/out/builds/1000000 --servers embedded
                               # a synthetic corpus built by bench/build_phases.py
 
-Browse and search pages are drawn from the release's index (`browsing`) on every corpus.
+Browse and search pages and reconciliation queries are drawn from the release's index
+(`browsing`, `reconciliations`) on every corpus.
 For a synthetic corpus the URLs are 500 documents and 500 persons drawn at random (seeded), and
 the SPARQL mix is the example queries that look something up (02, 08, 10) with their IRIs
 replaced by drawn ones; the whole-corpus aggregates (05, 06, 11) are timed one by one instead.
@@ -69,6 +70,18 @@ class Scenarios:
     timed: list[str]      # example ids timed one at a time (whole-corpus aggregates)
     lists: list[str] = field(default_factory=list)      # browse pages (see `browsing`)
     searches: list[str] = field(default_factory=list)
+    reconciliations: list[str] = field(default_factory=list)
+
+
+def reconciliations(release: Path, seed: int = 7) -> list[str]:
+    """Reconciliation API queries (one per request, as OpenRefine sends small batches) for the
+    names of random persons and bodies of the release's index."""
+    rng = random.Random(seed)
+    with closing(sqlite3.connect(release / index.FILE_NAME)) as db:
+        count = db.execute("SELECT count(*) FROM reconcile_entities").fetchone()[0]
+        names = [json.loads(db.execute("SELECT entity FROM reconcile_entities WHERE number = ?",
+                                       (rng.randrange(count),)).fetchone()[0])["name"] for _ in range(DRAWN // 5)]
+    return [f"/reconcile?{urlencode({'queries': json.dumps({'q0': {'query': n}})})}" for n in names]
 
 
 def browsing(release: Path, seed: int = 7) -> tuple[list[str], list[str]]:
@@ -179,6 +192,7 @@ def main() -> None:
                            capture_output=True)
         release, scenarios = (OUT / "var" / "current").resolve(), edition()
     scenarios.lists, scenarios.searches = browsing(release)
+    scenarios.reconciliations = reconciliations(release)
     results, singles = [], []
 
     def measure(label: str, settings_text: str, sparql: bool) -> None:
@@ -196,6 +210,7 @@ def main() -> None:
                      "text/turtle"),
                     ("browse list pages, HTML", scenarios.lists, "text/html"),
                     ("name searches, HTML", scenarios.searches, "text/html"),
+                    ("reconciliation queries, JSON", scenarios.reconciliations, "application/json"),
                     (f"SPARQL mix ({len(scenarios.queries)} queries), JSON",
                      sparql_paths("/sparql", scenarios.queries, False), "application/sparql-results+json")):
                 if not sparql and scenario.startswith("SPARQL"):

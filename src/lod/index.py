@@ -1,4 +1,4 @@
-"""The browse and search index a release carries (`index.sqlite`), written by the build.
+"""The browse, search and reconciliation index of a release (`index.sqlite`), written by the build.
 
 The long lists (documents by year, persons and places A–Z) and the name search would otherwise be
 computed by every web worker from the store: at a million letters that is a minute and a gigabyte

@@ -127,6 +127,8 @@ def test_data_extension(server, schema):
     ({"queries": json.dumps({"q0": {"query": "x", "limit": -1}})}, "'limit' must be a positive number"),
     ({"queries": json.dumps(["Bukharin"])}, "'queries' must be an object"),
     ({"extend": json.dumps({"ids": ["person/bukharin"], "properties": [{"id": "shoe_size"}]})}, "unknown properties"),
+    ({"extend": json.dumps({"ids": [{"id": 1}], "properties": [{"id": "wikidata"}]})}, "must be a string"),
+    ({"extend": json.dumps({"ids": ["person/bukharin"], "properties": [{"id": ["names"]}]})}, "must be a string"),
 ])
 def test_bad_requests_get_400_with_the_reason(server, params, reason):
     r = requests.post(f"{server}/reconcile", data=params, timeout=10)

@@ -122,6 +122,8 @@ def _extend(query: object) -> dict:
             query.get("properties"), list):
         raise QueryError("'extend' must be {\"ids\": [...], \"properties\": [{\"id\": ...}]}")
     props = [p.get("id") if isinstance(p, dict) else p for p in query["properties"]]
+    if not all(isinstance(v, str) for v in [*query["ids"], *props]):
+        raise QueryError("'extend': every id and property id must be a string")
     unknown = [p for p in props if p not in PROPERTIES]
     if unknown:
         raise QueryError(f"unknown properties {unknown}; known: {', '.join(PROPERTIES)}")

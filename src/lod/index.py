@@ -14,6 +14,7 @@ import sqlite3
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -52,7 +53,7 @@ def fold(text: str) -> str:
 
 def write(store: ox.Store, path: Path, base: str) -> None:
     """Write the index of the release in `store` to `path` (a new file)."""
-    with sqlite3.connect(path) as db:
+    with closing(sqlite3.connect(path)) as db, db:   # committed, then closed
         db.executescript(SCHEMA)
         _add_list(db, "documents", _documents(store, base))
         for name, cls in ALPHABETICAL.items():
@@ -61,7 +62,6 @@ def write(store: ox.Store, path: Path, base: str) -> None:
         db.execute("INSERT INTO names SELECT name, iri, label, kind FROM temp.unsorted ORDER BY sortkey, iri")
         db.executescript(NAME_INDEXES)
         _add_reconciliation(db, ours.read(store, base))
-    db.close()
 
 
 def _add_list(db: sqlite3.Connection, name: str, entries: Iterable[Entry]) -> None:

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from contextlib import closing
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -32,9 +31,8 @@ def _query(rel: Release, name: str, **bindings: ox.NamedNode) -> ox.QuerySolutio
 
 def sections(rel: Release, name: str) -> dict[str, int]:
     """A list of the release's index (lod.index): its sections, in order, and their sizes."""
-    rows = rel.cached(f"sections {name}", lambda: _index(
-        rel, "SELECT section, count FROM sections WHERE list = ? ORDER BY section", (name,)))
-    return dict(rows)
+    return rel.cached(f"sections {name}", lambda: dict(_index(
+        rel, "SELECT section, count FROM sections WHERE list = ? ORDER BY section", (name,))))
 
 
 def entries(rel: Release, name: str, section: str, offset: int, limit: int) -> list[Node]:
@@ -79,7 +77,7 @@ def search(rel: Release, text: str, limit: int = 100) -> list[Node]:
     pattern is read only until the page is full (lod.index)."""
     q = fold(text)
     found: dict[str, Node] = {}
-    with closing(rel.index()) as db:
+    with rel.index() as db:
         for sql, value in ((WHOLE_NAME, f" {q} "), (NAME_LIKE, f"% {q}%"), (NAME_LIKE, f"%{q}%")) if q else ():
             for iri, label, kind in db.execute(sql, (value,)):
                 if len(found) == limit:
@@ -89,5 +87,5 @@ def search(rel: Release, text: str, limit: int = 100) -> list[Node]:
 
 
 def _index(rel: Release, sql: str, params: tuple) -> list[tuple]:
-    with closing(rel.index()) as db:
+    with rel.index() as db:
         return db.execute(sql, params).fetchall()

@@ -11,7 +11,8 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cached_property
@@ -72,16 +73,20 @@ class Release:
     def manifest(self) -> dict:
         return json.loads((self.path / "dumps" / "manifest.json").read_text(encoding="utf-8"))
 
-    def index(self) -> sqlite3.Connection:
-        """A read-only connection to the release's browse and search index (lod.index)."""
+    @contextmanager
+    def index(self) -> Iterator[sqlite3.Connection]:
+        """A read-only connection to the release's browse, search and reconciliation index
+        (lod.index), closed after use."""
         path = self.path / index.FILE_NAME
         if not path.exists():
             raise NoRelease(f"release {self.id} has no {index.FILE_NAME} (published before the index "
                             "existed): run `lod build` to publish one that has")
-        return sqlite3.connect(f"{path.as_uri()}?mode=ro&immutable=1", uri=True)
+        with closing(sqlite3.connect(f"{path.as_uri()}?mode=ro&immutable=1", uri=True)) as db:
+            yield db
 
     def cached(self, key: str, make):
-        """Per-release memo (browse lists, search index): computed once per worker and release."""
+        """Per-release memo (browse trees, list sections, the matcher's name forms): computed once
+        per worker and release."""
         if key not in self.cache:
             self.cache[key] = make()
         return self.cache[key]

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection
-from contextlib import closing
 
 from flask import Blueprint, abort, jsonify, render_template, request
 
@@ -42,7 +41,7 @@ class IndexedEntities:
         return self._fetch(self.BY_ID, ids)
 
     def _fetch(self, sql: str, keys: Collection) -> dict:
-        with closing(self.rel.index()) as db:
+        with self.rel.index() as db:
             return {key: ours.from_json(text) for key, text in db.execute(sql, (json.dumps(list(keys)),))}
 
 
@@ -51,7 +50,7 @@ def matcher() -> Matcher:
     rel = release()
 
     def make() -> Matcher:
-        with closing(rel.index()) as db:
+        with rel.index() as db:
             types = [kind for (kind,) in db.execute("SELECT type FROM reconcile_entities ORDER BY number")]
             forms = db.execute("SELECT key, word, number FROM reconcile_forms").fetchall()
         return Matcher(forms, types, IndexedEntities(rel))

@@ -2,7 +2,9 @@
 
 Deterministic for a given size and seed. Proportions follow the edition's: persons about a
 quarter of the letters, about five mentions a letter, two offices a person, a citation for
-every other letter, a few hundred places and bodies.
+every other letter, a few hundred places and bodies. Names are coined from syllables, one family
+name per person, with given names, patronymics and a second spelling as the edition has them, so
+that name matching and search meet as many distinct names as a real corpus of that size.
 """
 
 from __future__ import annotations
@@ -18,6 +20,19 @@ ROLES = ["member", "candidate-member", "chairman", "deputy-chairman", "secretary
 ORG_TYPES = ["party", "state", "international", "foreign", "public", "enterprise"]
 KINDS = ["letter", "letter", "letter", "coded-telegram", "note", "memo"]
 START = date(1900, 1, 1)
+SYLLABLES = ["bel", "vor", "gor", "dub", "kal", "lis", "mar", "nov", "pet", "rud", "sok", "tar", "chern",
+             "shev", "zhur", "kuz", "med", "orl", "pav", "rom", "sav", "stol", "tom", "vas", "zel", "ber",
+             "dan", "fil", "gal", "khar", "lun", "mik", "ost", "pol", "sem", "yar"]
+FAMILY_ENDINGS = ["ov", "in", "sky", "enko", "ev", "ich", "ovsky", "yan"]
+PLACE_ENDINGS = ["sk", "grad", "ovo", "insk", "ino", "evka"]
+GIVEN = ["Aleksandr", "Boris", "Vasilii", "Grigorii", "Dmitrii", "Yevgenii", "Ivan", "Kliment", "Lev",
+         "Mikhail", "Nikolai", "Pavel", "Sergei", "Fedor", "Yakov", "Anastas", "Valerian", "Andrei",
+         "Avel", "Lazar", "Mariia", "Nadezhda", "Aleksandra", "Yelena"]
+FATHERS = ["Aleksandr", "Ivan", "Petr", "Mikhail", "Nikolai", "Semen", "Fedor", "Vasilii", "Grigorii"]
+BODY_KINDS = ["Soviet", "Party Committee", "Trust", "Commissariat", "Bureau", "Union", "Executive Committee"]
+# Other romanisations of the same name (German-style), as a second spelling.
+RESPELLINGS = [("ch", "tsch"), ("sh", "sch"), ("zh", "sch"), ("kh", "ch"), ("v", "w"), ("y", "j")]
+FEMININE = [("sky", "skaya"), ("ov", "ova"), ("ev", "eva"), ("in", "ina")]
 
 
 def _write(path: Path, header: list[str], rows: list[list[object]]) -> None:
@@ -37,6 +52,34 @@ def _printed(rng: random.Random, day: date) -> tuple[str, str, str]:
         last = calendar.monthrange(day.year, day.month)[1]
         return f"{month} {day.year}", day.replace(day=1).isoformat(), day.replace(day=last).isoformat()
     return (f"Later than {day.day} {month} {day.year}", (day + timedelta(days=1)).isoformat(), "")
+
+
+def coined(number: int, endings: list[str]) -> str:
+    """A distinct pronounceable name for each number: two or more syllables and an ending."""
+    ending, rest = endings[number % len(endings)], number // len(endings)
+    parts = []
+    while rest or len(parts) < 2:
+        parts.append(SYLLABLES[rest % len(SYLLABLES)])
+        rest //= len(SYLLABLES)
+    return ("".join(parts) + ending).capitalize()
+
+
+def respelled(name: str) -> str:
+    for old, new in RESPELLINGS:
+        name = name.replace(old, new)
+    return name
+
+
+def person_names(i: int, n_persons: int) -> list[object]:
+    """A person's name columns: name, family_name, given_names, name_ru, alt_names, real_name."""
+    family, given = coined(i, FAMILY_ENDINGS), GIVEN[i % len(GIVEN)]
+    father = FATHERS[(i // len(GIVEN)) % len(FATHERS)]
+    patronymic = father + ("ovna" if given.endswith("a") else "ovich")
+    if given.endswith("a"):
+        family = next((family[:-len(m)] + f for m, f in FEMININE if family.endswith(m)), family)
+    return [f"{family}, {given[0]}. {patronymic[0]}.", family, f"{given} {patronymic}", "",
+            f"{given} {patronymic} {family};{respelled(given)} {respelled(family)}",
+            coined(i + n_persons, FAMILY_ENDINGS) if i % 13 == 0 else ""]
 
 
 def generate(out: Path, letters: int, seed: int = 1925) -> dict[str, int]:
@@ -60,18 +103,17 @@ def generate(out: Path, letters: int, seed: int = 1925) -> dict[str, int]:
     table("publications", ["id", "title", "year", "issue", "pages", "note"],
           [["journal-1990-1", "Synthetic Journal", 1990, 1, "1–10", ""]])
     table("places", ["id", "name", "alt_names", "lat", "long", "note"],
-          [[p, f"Town {i}", f"Old Town {i}", round(rng.uniform(40, 60), 2), round(rng.uniform(20, 60), 2), ""]
+          [[p, coined(i, PLACE_ENDINGS), respelled(coined(i, PLACE_ENDINGS)), round(rng.uniform(40, 60), 2), round(rng.uniform(20, 60), 2), ""]
            for i, p in enumerate(places)])
     table("organisations", ["id", "name", "alt_names", "name_ru", "type", "parent", "parent_relation", "note"],
-          [[o, f"Body {i}", f"B{i}", "", ORG_TYPES[i % len(ORG_TYPES)],
+          [[o, f"{BODY_KINDS[i % len(BODY_KINDS)]} of {coined(i, PLACE_ENDINGS)}", "", "", ORG_TYPES[i % len(ORG_TYPES)],
             orgs[(i - 1) // 3] if i else "", ("unit" if i % 2 else "sub") if i else "", ""]
            for i, o in enumerate(orgs)])
     person_rows, office_rows = [], []
     for i, p in enumerate(persons):
         born = 1850 + i % 60
         died = "" if i % 7 == 0 else (f"{born + 40 + i % 30}?" if i % 11 == 0 else born + 40 + i % 30)
-        person_rows.append([p, f"Family{i}, A. B.", f"Family{i}", "A. B.", "", f"Familia{i};A. Family{i}",
-                            f"Real{i}" if i % 13 == 0 else "", born, died, 1900 + i % 20,
+        person_rows.append([p, *person_names(i, n_persons), born, died, 1900 + i % 20,
                             "yes" if i % 5 == 0 else "", "yes" if i % 3 else "no", ""])
         for k in range(2):
             start = 1917 + rng.randrange(15)

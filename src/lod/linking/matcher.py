@@ -8,6 +8,10 @@ Scores run from 0 to 100:
     Wikidata QID +50, another −50.
 A result is flagged `match` (safe to accept without review) when it scores at least 95 and leads
 the next one by at least 10.
+
+Only name forms that share a word with the query, or a word alike to one the forms never use (a
+misspelling), are compared with it, unless there are none: at a million name forms, comparing
+the query with every one took a third of a second (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ PROPERTIES = {   # id → (name, types it applies to)
 }
 MATCH_SCORE, MATCH_LEAD = 95.0, 10.0
 SHORTLIST = 60   # name forms considered per query before exact scoring
+COMMON = 5000    # a word in more name forms than this (a given name) picks no candidates of its own
+ALIKE = 70       # how alike (rapidfuzz ratio) a word the forms never use must be to one they do
 
 
 class QueryError(ValueError):
@@ -96,6 +102,14 @@ class Matcher:
         self.owners = array("i", (number for _, _, number in forms))   # the entity of each form
         self.types = types                                             # an entity's type, by number
         self.entities = entities
+        self.words: dict[str, array] = {}                              # word → the forms using it
+        for index, key in enumerate(self.keys):
+            for word in _words(key):
+                found = self.words.get(word)
+                if found is None:
+                    found = self.words[word] = array("i")
+                found.append(index)
+        self.vocabulary = list(self.words)
 
     def reconcile(self, query: dict) -> list[Result]:
         text = query.get("query", "")
@@ -116,12 +130,29 @@ class Matcher:
 
     def _shortlist(self, text: str, types: set[str]) -> list[int]:
         key = folded(text)
-        hits = process.extract(key, self.keys, scorer=fuzz.token_set_ratio, limit=SHORTLIST * 4)
+        candidates = self._candidates(key)
+        keys = self.keys if candidates is None else [self.keys[i] for i in candidates]
+        hits = process.extract(key, keys, scorer=fuzz.token_set_ratio, limit=SHORTLIST * 4)
         found: dict[int, None] = {}
-        for _, _, index in hits:
-            if self.types[self.owners[index]] in types:
-                found.setdefault(self.owners[index])
+        for _, _, position in hits:
+            owner = self.owners[position if candidates is None else candidates[position]]
+            if self.types[owner] in types:
+                found.setdefault(owner)
         return list(found)[:SHORTLIST]
+
+    def _candidates(self, key: str) -> list[int] | None:
+        """The forms worth comparing with a query key; None (all of them) when no word of the key
+        is or is like one of the forms' (initials only; 'Narkomindel', a syllabic abbreviation)."""
+        postings = []
+        for word in _words(key):
+            alike = [word] if word in self.words else [
+                found for found, _, _ in process.extract_iter(word, self.vocabulary, scorer=fuzz.ratio,
+                                                              score_cutoff=ALIKE)]
+            postings += [self.words[w] for w in alike]
+        if not postings:
+            return None
+        telling = [p for p in postings if len(p) <= COMMON] or [min(postings, key=len)]
+        return sorted({index for p in telling for index in p})
 
     def _score(self, entity: Entity, text: str, properties: list) -> Result:
         features = {"name": round(100 * max((similarity(text, n) for n in entity.names), default=0), 1)} \
@@ -149,6 +180,11 @@ class Matcher:
     def extend(self, ids: list[str], properties: list[str]) -> dict[str, dict[str, list]]:
         fetched = self.entities.by_id(ids)
         return {id_: {p: (_values(fetched[id_], p) if id_ in fetched else []) for p in properties} for id_ in ids}
+
+
+def _words(key: str) -> list[str]:
+    """The words of a key that can pick candidates: not initials ('n.'), not single letters."""
+    return [w for w in key.split() if len(w) > 1 and not w.endswith(".")]
 
 
 def _types(value) -> set[str]:

@@ -19,6 +19,9 @@ from rdflib.namespace import SKOS, VOID
 import pyoxigraph as ox
 
 from conftest import REPO
+from lod.linking import ours
+from lod.linking.matcher import TYPES, Matcher
+from lod.linking.names import folded
 
 SCHEMAS = REPO.parent / "shared" / "reference" / "reconciliation-0.2"
 VARIANTS = Path(__file__).parent / "fixtures" / "name-variants.csv"
@@ -176,3 +179,41 @@ def test_void_has_a_linkset_counting_the_links(server, built_edition):
     linksets = {g.value(ls, VOID.linkPredicate): int(g.value(ls, VOID.triples)) for ls in g.subjects(
         predicate=VOID.objectsTarget, object=URIRef("http://www.wikidata.org/"))}
     assert exact == 56 and linksets[SKOS.exactMatch] == exact
+
+
+@pytest.fixture(scope="module")
+def edition_matcher(built_edition):
+    """The matcher over the edition's persons and bodies, as the build wrote them."""
+    config, _, store = built_edition
+    entities = ours.read(store, config.dataset.base_iri)
+
+    class Held:
+        def by_number(self, numbers):
+            return {n: entities[n] for n in numbers}
+
+        def by_id(self, ids):
+            return {e.id: e for e in entities if e.id in ids}
+    return Matcher(ours.forms(entities), [e.type for e in entities], Held())
+
+
+def test_suggest_finds_what_a_scan_of_every_form_finds(edition_matcher):
+    """Suggestions come from the sorted words; they must be those of the definition: every entity
+    with a form that has a word starting with the prefix (every 1-4 letter start of every word)."""
+    m = edition_matcher
+    prefixes = {word[:n] for form in m.prefixes for word in form.split() for n in range(1, 5)}
+    for prefix in sorted(prefixes):
+        scanned = {m.owners[i] for i, form in enumerate(m.prefixes)
+                   if form.startswith(prefix) or f" {prefix}" in form}
+        suggested = {e.id for e in m.suggest(prefix, set(TYPES), limit=1000)}
+        assert suggested == {m.entities.by_number([n])[n].id for n in scanned}, prefix
+
+
+def test_queries_sharing_no_word_with_any_name_are_still_matched(edition_matcher):
+    """Candidates are the forms sharing a word with the query; a query sharing none (a syllabic
+    abbreviation) is compared with every form, as the matcher did before it had candidates."""
+    assert edition_matcher._candidates(folded("Narkomindel")) is None
+    assert edition_matcher.reconcile({"query": "Narkomindel"})[0].entity.id == \
+        "organisation/commissariat-of-foreign-affairs"
+    assert edition_matcher._candidates(folded("Bukharin")) and \
+        edition_matcher.reconcile({"query": "Bukharin"})[0].entity.id == "person/bukharin"
+    assert edition_matcher.reconcile({"query": "Buharinn"})[0].entity.id == "person/bukharin"   # a word alike

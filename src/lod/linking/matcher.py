@@ -17,8 +17,11 @@ the query with every one took a third of a second (docs/performance.md).
 from __future__ import annotations
 
 from array import array
+from bisect import bisect_left
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import islice
 from typing import Protocol
 
 from rapidfuzz import fuzz, process
@@ -105,10 +108,7 @@ class Matcher:
         self.words: dict[str, array] = {}                              # word → the forms using it
         for index, key in enumerate(self.keys):
             for word in _words(key):
-                found = self.words.get(word)
-                if found is None:
-                    found = self.words[word] = array("i")
-                found.append(index)
+                _posting(self.words, word).append(index)
         self.vocabulary = list(self.words)
 
     def reconcile(self, query: dict) -> list[Result]:
@@ -170,16 +170,46 @@ class Matcher:
         if not key:
             return []
         found: dict[int, float] = {}
-        for form, number in zip(self.prefixes, self.owners):
+        for index in self._starting(key.split()[0]):
+            form, number = self.prefixes[index], self.owners[index]
             if self.types[number] in types and (form.startswith(key) or f" {key}" in form):
                 found[number] = max(found.get(number, 0), fuzz.ratio(key, form))
         best = sorted(found, key=lambda n: (-found[n], n))[:limit]
         fetched = self.entities.by_number(best)
         return [fetched[n] for n in best]
 
+    def _starting(self, start: str) -> set[int]:
+        """The word forms with a word that starts with `start` (a range of the sorted words)."""
+        words, forms = self._word_starts
+        found: set[int] = set()
+        for word in islice(words, bisect_left(words, start), None):
+            if not word.startswith(start):
+                break
+            found.update(forms[word])
+        return found
+
+    @cached_property
+    def _word_starts(self) -> tuple[list[str], dict[str, array]]:
+        """The words of the word forms, sorted, and the forms using each; made on the first
+        suggestion (a worker that only reconciles never needs them)."""
+        forms: dict[str, array] = {}
+        for index, form in enumerate(self.prefixes):
+            for word in form.split():
+                _posting(forms, word).append(index)
+        return sorted(forms), forms
+
     def extend(self, ids: list[str], properties: list[str]) -> dict[str, dict[str, list]]:
         fetched = self.entities.by_id(ids)
         return {id_: {p: (_values(fetched[id_], p) if id_ in fetched else []) for p in properties} for id_ in ids}
+
+
+def _posting(table: dict[str, array], word: str) -> array:
+    """The forms using a word, as an array added to `table` on first use (an array per word, not
+    per occurrence: setdefault would build one each time)."""
+    found = table.get(word)
+    if found is None:
+        found = table[word] = array("i")
+    return found
 
 
 def _words(key: str) -> list[str]:

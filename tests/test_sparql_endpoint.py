@@ -139,6 +139,27 @@ def test_results_are_capped_and_say_so(server):
     assert "SPARQL-Results-Truncated" not in small.headers
 
 
+def test_answers_carry_validators_and_repeat_from_the_cache_as_asked(server):
+    """A release never changes, so an answer is kept per worker and revalidated by ETag; the
+    format asked and the cut flag are part of what is kept."""
+    params = {"query": "SELECT * WHERE { ?s ?p ?o }"}
+    first, again = (requests.get(f"{server}/sparql", params=params, timeout=10,
+                                 headers={"Accept": "application/sparql-results+json"}) for _ in range(2))
+    assert first.status_code == again.status_code == 200 and first.content == again.content
+    assert again.headers["SPARQL-Results-Truncated"].startswith("true")
+    assert first.headers["ETag"] and "public" in first.headers["Cache-Control"] and "Accept" in first.headers["Vary"]
+    unchanged = requests.get(f"{server}/sparql", params=params, timeout=10,
+                             headers={"Accept": "application/sparql-results+json", "If-None-Match": first.headers["ETag"]})
+    assert unchanged.status_code == 304 and not unchanged.content
+    as_xml = requests.get(f"{server}/sparql", params=params, headers={"Accept": "application/sparql-results+xml"},
+                          timeout=10)
+    assert as_xml.headers["Content-Type"].startswith("application/sparql-results+xml") and \
+        as_xml.headers["ETag"] != first.headers["ETag"]
+    posted = requests.post(f"{server}/sparql", data=params, headers={"Accept": "application/sparql-results+json"},
+                           timeout=10)
+    assert posted.status_code == 200 and posted.content == first.content and "ETag" not in posted.headers
+
+
 def test_a_runaway_query_is_cancelled_while_others_are_served(server):
     runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
     outcome: dict = {}

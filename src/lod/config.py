@@ -61,7 +61,7 @@ class Server:
     result_limit: int = 10000      # rows (or triples) a SPARQL answer may carry; more are cut and flagged
     page_size: int = 100           # incoming links shown per relation on a resource, per page
     max_age: int = 300             # Cache-Control max-age (seconds) for pages and data
-    cache_entries: int = 5000      # rendered representations kept per worker (a release never changes)
+    cache_mib: int = 256           # rendered pages, data and SPARQL answers kept per worker (0: none)
     access_log: bool = True        # one line per request on stdout (costs throughput; see docs/performance.md)
 
 

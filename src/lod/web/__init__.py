@@ -41,8 +41,8 @@ def create_app(config: Config, *, kill_on_timeout: bool = False) -> Flask:
     app.config.update(LOD=config, LOD_KILL_ON_TIMEOUT=kill_on_timeout, JSON_SORT_KEYS=False)
     app.extensions["lod.published"] = Published(config)
     app.extensions["lod.presenter"] = Presenter(config.dataset.base_iri)
-    size = config.server.cache_entries   # rendered representations per worker; 0 turns it off
-    app.extensions["lod.responses"] = LRUCache(maxsize=size) if size else None
+    size = config.server.cache_mib << 20   # rendered representations per worker; 0 turns it off
+    app.extensions["lod.responses"] = LRUCache(maxsize=size, getsizeof=lambda r: len(r.body)) if size else None
     CORS(app, expose_headers=EXPOSED, max_age=86400, send_wildcard=True)  # public, read-only data
     for bp in (resources.bp, pages.bp, sparql.bp, dumps.bp, changes.bp, reconcile.bp):
         app.register_blueprint(bp)

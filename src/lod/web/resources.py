@@ -103,8 +103,9 @@ class Rendered:
 
     body: bytes | str
     status: int = 200
-    more: bool = False                  # another page of incoming links exists
+    more: bool = False                  # another page of incoming links exists (SPARQL: rows were cut)
     modified: datetime | None = None    # when what it shows last changed (None: the release's date)
+    content_type: str | None = None     # when the request does not settle it (a SPARQL answer's kind does)
 
     @cached_property
     def etag(self) -> str:
@@ -113,18 +114,23 @@ class Rendered:
         return hashlib.sha256(data).hexdigest()[:32]
 
 
+def cached(key: tuple, render: Callable[[], Rendered]) -> Rendered:
+    """What was rendered for `key` in this worker (the key holds the release id): a release never
+    changes, so neither does anything rendered from it. Kept within [server].cache_mib."""
+    cache = current_app.extensions["lod.responses"]
+    rendered = cache.get(key) if cache is not None else None
+    if rendered is None:
+        rendered = render()
+        if cache is not None and cache.getsizeof(rendered) <= cache.maxsize:
+            cache[key] = rendered
+    return rendered
+
+
 def represent(key: str, fmt: Format, doc_path: str, render: Callable[[Format, int], Rendered], *,
               negotiated: bool) -> Response:
     """One representation of one document, with validators, alternates and a per-worker cache."""
     rel, page = release(), page_number()
-    # Rendered representations per worker (None when [server].cache_entries = 0): a release
-    # never changes, so neither do they; the key holds the release id.
-    cache, cache_key = current_app.extensions["lod.responses"], (rel.id, key, fmt.name, page)
-    rendered = cache.get(cache_key) if cache is not None else None
-    if rendered is None:
-        rendered = render(fmt, page)
-        if cache is not None:
-            cache[cache_key] = rendered
+    rendered = cached((rel.id, key, fmt.name, page), lambda: render(fmt, page))
     response = Response(rendered.body, rendered.status, content_type=fmt.content_type)
     links = link_header(alternates(doc_path))
     if rendered.more:

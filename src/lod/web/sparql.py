@@ -12,7 +12,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 
 from lod.web import guard
 from lod.web.formats import HTML, RESOURCE, SPARQL_GRAPH, SPARQL_RESULTS, Format
-from lod.web.resources import base, choose, release, serialize, server
+from lod.web.resources import Rendered, base, cached, choose, conditional, release, serialize, server
 
 bp = Blueprint("sparql", __name__)
 log = logging.getLogger(__name__)
@@ -76,33 +76,41 @@ def endpoint():
         return _service_description()
     if not query.strip():
         abort(400, "parameter query is empty")
-    config = server()
     default, named = _graphs("default-graph-uri"), _graphs("named-graph-uri")
-    # Relative IRIs resolve against the dataset base, so `PREFIX lod: <ontology#>` works anywhere.
-    options: dict = {"base_iri": base()}
-    options.update({"default_graph": default} if default else {"use_default_graph_as_union": True})
-    if named:
-        options["named_graphs"] = named
+    rel = release()
+    # The same query over the same release and graphs, asked for the same formats, has the same answer.
+    key = (rel.id, "sparql", query, tuple(g.value for g in default or ()), tuple(g.value for g in named or ()),
+           request.headers.get("Accept", ""), request.values.get("format", ""))
     try:
-        answer = guard.run(release().store, query, timeout=config.query_timeout,
-                           limit=config.result_limit, **options)
+        rendered = cached(key, lambda: _answer(rel.store, query, default, named))
     except guard.Refused as err:
         abort(403, str(err))
     except SyntaxError as err:
         abort(400, f"malformed query: {err}")
     except guard.Timeout as err:
         return _timed_out(str(err))
-    fmt = choose(SPARQL_GRAPH if answer.kind == "graph" else SPARQL_RESULTS)
-    if fmt is HTML:
-        body = _results_page(query, answer)
-    else:
-        body = _body(answer, fmt)
-    response = Response(body, content_type=fmt.content_type)
+    response = Response(rendered.body, content_type=rendered.content_type)
+    response.headers["SPARQL-Result-Limit"] = str(server().result_limit)
+    if rendered.more:
+        response.headers[TRUNCATED_HEADER] = f"true; only the first {server().result_limit} are included"
+    if request.method == "GET":
+        return conditional(response, rendered.etag, rel.modified, negotiated=True)
     response.vary.add("Accept")
-    response.headers["SPARQL-Result-Limit"] = str(config.result_limit)
-    if answer.truncated:
-        response.headers[TRUNCATED_HEADER] = f"true; only the first {config.result_limit} are included"
     return response
+
+
+def _answer(store, query: str, default: list[ox.NamedNode] | None, named: list[ox.NamedNode] | None) -> Rendered:
+    """Run a query within the guards and render its answer in the negotiated format."""
+    config = server()
+    # Relative IRIs resolve against the dataset base, so `PREFIX lod: <ontology#>` works anywhere.
+    options: dict = {"base_iri": base()}
+    options.update({"default_graph": default} if default else {"use_default_graph_as_union": True})
+    if named:
+        options["named_graphs"] = named
+    answer = guard.run(store, query, timeout=config.query_timeout, limit=config.result_limit, **options)
+    fmt = choose(SPARQL_GRAPH if answer.kind == "graph" else SPARQL_RESULTS)
+    body = _results_page(query, answer) if fmt is HTML else _body(answer, fmt)
+    return Rendered(body, more=answer.truncated, content_type=fmt.content_type)
 
 
 def _timed_out(message: str) -> Response:

@@ -18,7 +18,7 @@ from lod.config import Config
 from lod.store.embedded import EmbeddedStore
 from lod.store.remote import RemoteStore, StoreError
 
-__all__ = ["EmbeddedStore", "RemoteStore", "StoreError", "quads_for_subjects", "reader"]
+__all__ = ["EmbeddedStore", "RemoteStore", "StoreError", "quads_for_objects", "quads_for_subjects", "reader"]
 
 
 def reader(config: Config, release: Path, graphs: Sequence[str]) -> ox.Store | RemoteStore:
@@ -36,3 +36,10 @@ def quads_for_subjects(store: ox.Store | RemoteStore, subjects: Iterable[ox.Name
         return store.quads_for_subjects((s for s in subjects if isinstance(s, ox.NamedNode)), predicates)
     return (q for s in dict.fromkeys(subjects) for p in (predicates or [None])
             for q in store.quads_for_pattern(s, p, None))
+
+
+def quads_for_objects(store: ox.Store | RemoteStore, objects: Iterable[ox.NamedNode]) -> Iterator[ox.Quad]:
+    """The quads pointing at any of `objects`: one request to a remote store (see above)."""
+    if isinstance(store, RemoteStore):
+        return store.quads_for_objects(objects)
+    return (q for o in dict.fromkeys(objects) for q in store.quads_for_pattern(None, None, o))

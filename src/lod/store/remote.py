@@ -97,17 +97,25 @@ class RemoteStore:
         """`quads_for_pattern(s, p)` for every subject and predicate (any predicate if None),
         asked in one request for all the pairs not remembered: a resource page's labels and
         last changes would otherwise cost a round trip per term."""
-        keys = [(s, p, None, None) for s in dict.fromkeys(subjects) for p in (predicates or [None])]
+        return self._quads_for(0, subjects, predicates)
+
+    def quads_for_objects(self, objects: Iterable[ox.NamedNode]) -> Iterator[ox.Quad]:
+        """`quads_for_pattern(None, None, o)` for every object, in one request (see above)."""
+        return self._quads_for(2, objects, None)
+
+    def _quads_for(self, position: int, terms: Iterable[ox.NamedNode],
+                   predicates: Sequence[ox.NamedNode] | None) -> Iterator[ox.Quad]:
+        keys = [_key(position, t, p) for t in dict.fromkeys(terms) for p in (predicates or [None])]
         missing = [k for k in keys if k not in self._patterns]
         answers: dict[tuple, list[ox.Quad]] = {k: [] for k in missing}
         if missing:
-            bound = {ox.Variable("s"): list(dict.fromkeys(k[0] for k in missing))}
+            bound = {ox.Variable("spo"[position]): list(dict.fromkeys(k[position] for k in missing))}
             if predicates:
                 bound[ox.Variable("p")] = list(predicates)
             for row in self._query(PATTERN, bound, dataset={}):
                 if row["g"].value in self._graph_set:
                     quad = ox.Quad(row["s"], row["p"], row["o"], row["g"])
-                    key = (quad.subject, quad.predicate if predicates else None, None, None)
+                    key = _key(position, quad[position], quad.predicate if predicates else None)
                     if key in answers:
                         answers[key].append(quad)
             for key, quads in answers.items():
@@ -202,6 +210,13 @@ class Staged:
         """Abandon the upload (a failed build): remove the staging graphs."""
         self.store.drop_graphs(self.graphs.values())
         self.graphs = {}
+
+
+def _key(position: int, term: ox.NamedNode, predicate: ox.NamedNode | None) -> tuple:
+    """The pattern-memo key of `term` at `position` (0 subject, 2 object) and a predicate."""
+    key: list = [None, predicate, None, None]
+    key[position] = term
+    return tuple(key)
 
 
 def _chunks(quads: Iterable[ox.Quad], size: int) -> Iterator[list[ox.Triple]]:

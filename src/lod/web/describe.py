@@ -8,8 +8,9 @@ A description holds:
     relationship nodes (an office held, a citation) and are described inline;
   * a label for every IRI it mentions.
 Everything is read with the store's triple-pattern API: no query parsing on the hot path of the
-embedded store; on a remote store the labels, relationship nodes and last changes of a page are
-each one request (`lod.store.quads_for_subjects`), not one per term.
+embedded store; on a remote store the labels, relationship nodes, last changes and each level of
+owned nodes of a page are each one request (`lod.store.quads_for_subjects`, `quads_for_objects`),
+not one per term.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from datetime import datetime
 
 import pyoxigraph as ox
 
-from lod.store import quads_for_subjects
+from lod.store import quads_for_objects, quads_for_subjects
 from lod.vocab import LABEL_PROPERTIES
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -94,19 +95,25 @@ def label_statement(store: ox.Store, term) -> ox.Triple | None:
     return labels(store, [term]).get(term.value)
 
 
-def _owned(store: ox.Store, iri: ox.NamedNode, triples: Iterable[ox.Triple]) -> dict:
-    """Nodes minted under the resource's IRI, followed down (dates, names, notes, periods), with
-    their statements and the links into them from elsewhere (a note's citations)."""
-    prefix = iri.value + "/"
-    owned: dict[ox.NamedNode, list[ox.Triple]] = {}
-    todo = [t.object for t in triples]
-    while todo:
-        node = todo.pop()
-        if isinstance(node, ox.NamedNode) and node.value.startswith(prefix) and node not in owned:
-            outgoing = _triples(store, node)
-            incoming = (q.triple for q in store.quads_for_pattern(None, None, node) if q.subject != iri)
-            owned[node] = list(dict.fromkeys([*outgoing, *incoming]))
-            todo.extend(t.object for t in outgoing)
+def _owned(store: ox.Store, roots: dict) -> dict[ox.NamedNode | ox.BlankNode, dict[ox.NamedNode, list[ox.Triple]]]:
+    """For each root (a resource or relationship node, with its statements): the nodes minted under
+    its IRI, followed down (dates, names, notes, periods), with their statements and the links
+    into them from elsewhere (a note's citations). One level of every root's nodes at a time, so
+    that a remote store is asked twice per level, not twice per node."""
+    owned: dict = {root: {} for root in roots}
+    found = [(root, t.object) for root, triples in roots.items() for t in triples]
+    while level := {node: root for root, node in found if isinstance(node, ox.NamedNode)
+                    and node.value.startswith(root.value + "/") and node not in owned[root]}:
+        outgoing: dict = {node: {} for node in level}
+        incoming: dict = {node: {} for node in level}
+        for q in quads_for_subjects(store, level):
+            outgoing[q.subject][q.triple] = None
+        for q in quads_for_objects(store, level):
+            if q.subject != level[q.object]:
+                incoming[q.object][q.triple] = None
+        for node, root in level.items():
+            owned[root][node] = list(dict.fromkeys([*outgoing[node], *incoming[node]]))
+        found = [(level[node], t.object) for node in level for t in outgoing[node]]
     return owned
 
 
@@ -145,8 +152,8 @@ def _relations(store: ox.Store, nodes: list, quiet: frozenset) -> dict[ox.NamedN
         if q.graph_name not in quiet:
             said[q.subject][q.triple] = None
     relations = {node: list(triples) for node, triples in said.items()}
-    for node, triples in relations.items():
-        triples.extend(t for ts in _owned(store, node, triples).values() for t in ts)
+    for node, nodes in _owned(store, relations).items():
+        relations[node].extend(t for ts in nodes.values() for t in ts)
     return relations
 
 
@@ -155,7 +162,7 @@ def describe(store: ox.Store, iri: ox.NamedNode, *, page: int = 1, size: int = 1
     """`quiet` graphs (the changelog) add to the resource's own statements only: their links into
     it (activities naming it) and their statements about related nodes (last changed) are left out."""
     own = _triples(store, iri)
-    owned = _owned(store, iri, own)
+    owned = _owned(store, {iri: own})[iri]
     ancestors, up_links = _ancestors(store, iri)
     incoming, more = _incoming(store, iri, page, size, quiet)
     named: dict[str, str] = {}

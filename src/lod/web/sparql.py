@@ -93,7 +93,7 @@ def endpoint():
     response.headers["SPARQL-Result-Limit"] = str(server().result_limit)
     if rendered.more:
         response.headers[TRUNCATED_HEADER] = f"true; only the first {server().result_limit} are included"
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return conditional(response, rendered.etag, rel.modified, negotiated=True)
     response.vary.add("Accept")
     return response

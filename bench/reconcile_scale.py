@@ -18,26 +18,12 @@ import random
 import resource
 import statistics
 import time
-from collections.abc import Collection
 
 from lod.linking import ours
-from lod.linking.matcher import Entity, Matcher
+from lod.linking.matcher import Entity, Held, Matcher
 from lod.synthetic import person_names, respelled
 
 DRAWN = 200
-
-
-class Held:
-    """Entities kept in a list (the service reads them from the release's index)."""
-
-    def __init__(self, entities: list[Entity]):
-        self.entities, self.ids = entities, {e.id: n for n, e in enumerate(entities)}
-
-    def by_number(self, numbers: Collection[int]) -> dict[int, Entity]:
-        return {n: self.entities[n] for n in numbers}
-
-    def by_id(self, ids: Collection[str]) -> dict[str, Entity]:
-        return {i: self.entities[self.ids[i]] for i in ids if i in self.ids}
 
 
 def persons(count: int) -> list[Entity]:

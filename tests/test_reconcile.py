@@ -20,7 +20,7 @@ import pyoxigraph as ox
 
 from conftest import REPO
 from lod.linking import ours
-from lod.linking.matcher import TYPES, Matcher
+from lod.linking.matcher import TYPES, Held, Matcher
 from lod.linking.names import folded
 
 SCHEMAS = REPO.parent / "shared" / "reference" / "reconciliation-0.2"
@@ -186,14 +186,7 @@ def edition_matcher(built_edition):
     """The matcher over the edition's persons and bodies, as the build wrote them."""
     config, _, store = built_edition
     entities = ours.read(store, config.dataset.base_iri)
-
-    class Held:
-        def by_number(self, numbers):
-            return {n: entities[n] for n in numbers}
-
-        def by_id(self, ids):
-            return {e.id: e for e in entities if e.id in ids}
-    return Matcher(ours.forms(entities), [e.type for e in entities], Held())
+    return Matcher(ours.forms(entities), [e.type for e in entities], Held(entities))
 
 
 def test_suggest_finds_what_a_scan_of_every_form_finds(edition_matcher):

@@ -103,8 +103,8 @@ def generate(out: Path, letters: int, seed: int = 1925) -> dict[str, int]:
     table("publications", ["id", "title", "year", "issue", "pages", "note"],
           [["journal-1990-1", "Synthetic Journal", 1990, 1, "1–10", ""]])
     table("places", ["id", "name", "alt_names", "lat", "long", "note"],
-          [[p, coined(i, PLACE_ENDINGS), respelled(coined(i, PLACE_ENDINGS)), round(rng.uniform(40, 60), 2), round(rng.uniform(20, 60), 2), ""]
-           for i, p in enumerate(places)])
+          [[p, name, respelled(name), round(rng.uniform(40, 60), 2), round(rng.uniform(20, 60), 2), ""]
+           for i, p in enumerate(places) for name in [coined(i, PLACE_ENDINGS)]])
     table("organisations", ["id", "name", "alt_names", "name_ru", "type", "parent", "parent_relation", "note"],
           [[o, f"{BODY_KINDS[i % len(BODY_KINDS)]} of {coined(i, PLACE_ENDINGS)}", "", "", ORG_TYPES[i % len(ORG_TYPES)],
             orgs[(i - 1) // 3] if i else "", ("unit" if i % 2 else "sub") if i else "", ""]

@@ -94,6 +94,20 @@ class Entities(Protocol):
     def by_id(self, ids: Collection[str]) -> dict[str, Entity]: ...
 
 
+class Held:
+    """Entities kept in a list, numbered by position (tests and benchmarks; the service reads them
+    from the release's index, lod.web.reconcile)."""
+
+    def __init__(self, entities: list[Entity]):
+        self.entities, self.ids = entities, {e.id: n for n, e in enumerate(entities)}
+
+    def by_number(self, numbers: Collection[int]) -> dict[int, Entity]:
+        return {n: self.entities[n] for n in numbers}
+
+    def by_id(self, ids: Collection[str]) -> dict[str, Entity]:
+        return {i: self.entities[self.ids[i]] for i in ids if i in self.ids}
+
+
 class Matcher:
     """Holds only the name forms (and each entity's type); an entity is fetched when it is
     scored or returned, so a worker does not hold every person of a large corpus."""

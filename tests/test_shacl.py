@@ -54,6 +54,39 @@ def test_values_that_cannot_be_compared_are_a_violation(edition):
         {("Datatype", '"spring 1925"'), ("LessThanOrEquals", '"spring 1925"')}
 
 
+SMALL_SHAPES = """
+@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix x: <urn:x:> .
+x:Kept a sh:NodeShape ; sh:targetClass x:Box ;
+    sh:property [ sh:path x:tag ; sh:hasValue x:red ] ,
+                [ sh:path x:part ; sh:minCount 2 ; sh:maxCount 3 ] ,
+                [ sh:path x:part ; sh:qualifiedValueShape [ sh:class x:Lid ] ; sh:qualifiedMaxCount 1 ] ,
+                [ sh:path [ sh:inversePath x:holds ] ; sh:maxCount 1 ] .
+x:Named a sh:NodeShape ; sh:targetNode x:b1 , x:nothing ; sh:targetSubjectsOf x:label ;
+    sh:property [ sh:path x:label ; sh:minCount 1 ; sh:maxCount 1 ; sh:datatype <http://www.w3.org/2001/XMLSchema#string> ] .
+x:Held a sh:NodeShape ; sh:targetObjectsOf x:holds ; sh:class x:Box .
+"""
+SMALL_DATA = """
+@prefix x: <urn:x:> .
+x:b1 a x:Box ; x:tag x:red ; x:part x:p1 , x:p2 ; x:label "one" .
+x:b2 a x:Box ; x:tag x:blue ; x:colour x:red ; x:part x:p1 ; x:label "two" , "deux" .
+x:b3 a x:Box ; x:tag x:red , x:blue ; x:part x:p1 , x:p2 , x:p3 , x:p4 , x:l1 , x:l2 .
+x:l1 a x:Lid . x:l2 a x:Lid . x:crate x:part x:l1 , x:l2 , x:p1 , x:p2 . x:s1 x:holds x:b1 . x:s2 x:holds x:b1 , x:p1 . x:p1 x:label 5 .
+"""
+
+
+def test_forms_the_edition_does_not_use_give_pyshacls_report():
+    """Top-level sh:hasValue, counts other than one, qualified counts, inverse paths and the other
+    kinds of target, on a small made-up graph: each compiled form is checked, not only the ones
+    the edition's shapes need."""
+    shapes = Graph().parse(data=SMALL_SHAPES, format="turtle")
+    store = ox.Store()
+    store.load(SMALL_DATA.encode(), ox.RdfFormat.TURTLE)
+    triples = [ox.Triple(q.subject, q.predicate, q.object) for q in store]
+    expected = reference(triples, shapes)
+    assert {c for *_, c in expected} >= {"HasValue", "MinCount", "MaxCount", "QualifiedMaxCount", "Datatype", "Class"}
+    assert ours(triples, shapes) == expected
+
+
 def test_unsupported_feature_is_refused_with_the_shape_named():
     shapes = Graph()
     shape, prop = URIRef("urn:x:S"), BNode()

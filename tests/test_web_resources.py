@@ -15,6 +15,7 @@ from rdflib.namespace import RDFS, VOID
 
 from conftest import BASE, select
 from lod.web import create_app
+from lod.web.describe import describe
 
 ENTITIES = ["document/5", "person/bukharin", "organisation/politburo", "place/sochi",
             "archive/rtskhidni/f558/op1/d5388", "office/bukharin-politburo-member", "citation/d5-n2-1",
@@ -83,6 +84,34 @@ def test_incoming_links_are_paged(server, built_edition):
     second = get(server, "/page/id/archive/rtskhidni/f558/op1/d5388?page=2")
     assert second.status_code == 200 and 'rel="prev"' in second.text
     assert get(server, "/page/id/document/5?page=zero").status_code == 400
+
+
+class Counting:
+    """A store that counts the triple patterns asked of it."""
+
+    def __init__(self, store: ox.Store):
+        self.store, self.asked = store, 0
+
+    def quads_for_pattern(self, *pattern):
+        self.asked += 1
+        return self.store.quads_for_pattern(*pattern)
+
+
+def test_labels_of_properties_and_classes_are_asked_once_per_release(built_edition):
+    """describe's `known` (kept per release by the web): the same descriptions as asking the
+    store each time, and a page after the first asks nothing more about the vocabulary."""
+    _, _, store = built_edition
+    counting, known = Counting(store), {}
+    asked = []
+    for _ in range(2):
+        before = counting.asked
+        for entity in ENTITIES:
+            iri = ox.NamedNode(BASE + "id/" + entity)
+            kept, fresh = describe(counting, iri, known=known), describe(store, iri)
+            assert (kept.triples(), kept.labels) == (fresh.triples(), fresh.labels)
+        asked.append(counting.asked - before)
+    assert str(RDFS.label) in known and "https://schema.org/mentions" in known
+    assert asked[1] < asked[0]
 
 
 @pytest.mark.parametrize("accept,expected", [("text/html", "text/html"), ("text/turtle", "text/turtle"),

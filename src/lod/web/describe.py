@@ -158,9 +158,15 @@ def _relations(store: ox.Store, nodes: list, quiet: frozenset) -> dict[ox.NamedN
 
 
 def describe(store: ox.Store, iri: ox.NamedNode, *, page: int = 1, size: int = 100,
-             quiet: frozenset[ox.NamedNode] = frozenset()) -> Description:
+             quiet: frozenset[ox.NamedNode] = frozenset(),
+             known: dict[str, ox.Triple | None] | None = None) -> Description:
     """`quiet` graphs (the changelog) add to the resource's own statements only: their links into
-    it (activities naming it) and their statements about related nodes (last changed) are left out."""
+    it (activities naming it) and their statements about related nodes (last changed) are left out.
+
+    `known`: the labels of vocabulary terms (properties, classes) asked already, kept by the caller
+    for the release. Every page names the same few hundred, most with no label in the store, and
+    each unlabelled term costs a lookup per label property (at 1M letters, half the label lookups
+    of a person page)."""
     own = _triples(store, iri)
     owned = _owned(store, {iri: own})[iri]
     ancestors, up_links = _ancestors(store, iri)
@@ -169,19 +175,26 @@ def describe(store: ox.Store, iri: ox.NamedNode, *, page: int = 1, size: int = 1
     asked: set[str] = set()
     extra: list[ox.Triple] = list(up_links)
 
-    def add_labels(terms: Iterable) -> None:
+    known = {} if known is None else known
+
+    def add_labels(terms: Iterable, vocabulary: frozenset = frozenset()) -> None:
         new = list(dict.fromkeys(t for t in terms if isinstance(t, ox.NamedNode | ox.BlankNode) and t.value not in asked))
         asked.update(t.value for t in new)
-        for value, statement in labels(store, new).items():
-            named[value] = statement.object.value
-            extra.append(statement)
+        found = labels(store, [t for t in new if t.value not in known])
+        known.update((t.value, found.get(t.value)) for t in new if t in vocabulary and t.value not in known)
+        for statement in (found.get(t.value) or known.get(t.value) for t in new):
+            if statement is not None:
+                named[statement.subject.value] = statement.object.value
+                extra.append(statement)
 
     subjects = list(dict.fromkeys(s for inc in incoming for s in inc.subjects))
     add_labels(subjects)
     relations = _relations(store, [s for s in subjects if s.value not in named], quiet)
     mentioned = [t for ts in (own, *owned.values(), *relations.values()) for t in ts]
+    vocabulary = frozenset([*(inc.predicate for inc in incoming), *(m.predicate for m in mentioned),
+                            *(m.object for m in mentioned if m.predicate == RDF_TYPE)])
     add_labels([iri, *ancestors, *(inc.predicate for inc in incoming),
-                *(t for m in mentioned for t in (m.subject, m.predicate, m.object))])
+                *(t for m in mentioned for t in (m.subject, m.predicate, m.object))], vocabulary)
     return Description(iri, own, owned, ancestors, incoming, relations, named, page, more, extra)
 
 

@@ -141,11 +141,17 @@ def represent(key: str, fmt: Format, doc_path: str, render: Callable[[Format, in
     return conditional(response, rendered.etag, rendered.modified or rel.modified, negotiated=negotiated)
 
 
-def description(source: ox.Store, iri: str, doc_path: str) -> Callable[[Format, int], Rendered]:
+def vocabulary_labels() -> dict[str, ox.Triple | None]:
+    """The labels of properties and classes the release's pages have asked for (see describe)."""
+    return release().cached("vocabulary labels", dict)
+
+
+def description(source: ox.Store, iri: str, doc_path: str,
+                known: dict[str, ox.Triple | None] | None = None) -> Callable[[Format, int], Rendered]:
     """Render the description of `iri` (see describe.py); 404 in the asked format when nothing is known."""
     def render(fmt: Format, page: int) -> Rendered:
         d = describe(source, ox.NamedNode(iri), page=page, size=server().page_size,
-                     quiet=frozenset([ox.NamedNode(f"{base()}graph/changes")]))
+                     quiet=frozenset([ox.NamedNode(f"{base()}graph/changes")]), known=known)
         status, modified = (200, last_modified(source, d)) if d.found else (404, None)
         if fmt is not HTML:
             return Rendered(serialize(d.triples(), fmt), status, d.more, modified)
@@ -209,7 +215,7 @@ def entity(rest: str):
     if next(store.quads_for_pattern(iri, None, None), None) is None and \
             next(store.quads_for_pattern(None, None, iri), None) is None:
         return represent(iri.value, fmt, f"/data/id/{rest}",
-                         description(store, iri.value, f"/data/id/{rest}"), negotiated=True)
+                         description(store, iri.value, f"/data/id/{rest}", vocabulary_labels()), negotiated=True)
     target = f"/page/id/{rest}" if fmt is HTML else f"/data/id/{rest}.{fmt.name}"
     response = redirect(target, code=303)
     response.vary.add("Accept")
@@ -223,7 +229,7 @@ def page(rest: str):
     if (gone := retired(rest, "page/id/")) is not None:
         return gone
     iri, doc = base() + "id/" + rest, f"/data/id/{rest}"
-    return represent(iri, HTML, doc, description(release().store, iri, doc), negotiated=False)
+    return represent(iri, HTML, doc, description(release().store, iri, doc, vocabulary_labels()), negotiated=False)
 
 
 @bp.get("/data/id/<path:rest>")
@@ -236,7 +242,8 @@ def data(rest: str):
     if fmt is HTML:
         return redirect(f"/page/id/{stem}", code=303)
     iri, doc = base() + "id/" + stem, f"/data/id/{stem}"
-    return represent(iri, fmt, doc, description(release().store, iri, doc), negotiated=negotiated)
+    return represent(iri, fmt, doc, description(release().store, iri, doc, vocabulary_labels()),
+                     negotiated=negotiated)
 
 
 def _document(iri: str, render_for: Callable[[str], Callable[[Format, int], Rendered]]):

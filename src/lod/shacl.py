@@ -211,7 +211,7 @@ class _Compiler:
     def query(self, shape: Node, parameter: Node, argument: Node, values: _Values) -> str:
         """SELECT ?this ?value: the focus nodes (and value nodes) that break one constraint.
 
-        A count is made from the path's triples alone and only the few subjects over the maximum
+        A maximum count is made from the path's triples alone and only the few subjects over it
         are then asked whether they are focus nodes; a minimum starts from the focus nodes and
         takes away those with values, read as a whole (MINUS a subquery)."""
         pairs, pattern, focus = values.pairs, values.pattern, values.focus

@@ -99,7 +99,7 @@ class Counting:
 
 def test_labels_of_properties_and_classes_are_asked_once_per_release(built_edition):
     """describe's `known` (kept per release by the web): the same descriptions as asking the
-    store each time, and a page after the first asks nothing more about the vocabulary."""
+    store each time, and fewer lookups once the vocabulary's labels are known."""
     _, _, store = built_edition
     counting, known = Counting(store), {}
     asked = []

@@ -210,10 +210,7 @@ class _Compiler:
 
     def query(self, shape: Node, parameter: Node, argument: Node, values: _Values) -> str:
         """SELECT ?this ?value: the focus nodes (and value nodes) that break one constraint.
-
-        A maximum count is made from the path's triples alone and only the few subjects over it
-        are then asked whether they are focus nodes; a minimum starts from the focus nodes and
-        takes away those with values, read as a whole (MINUS a subquery)."""
+        Maximum counts are `_over`, a minimum of one and sh:hasValue `_lacking`."""
         pairs, pattern, focus = values.pairs, values.pattern, values.focus
         if parameter in PER_VALUE:
             return f"SELECT DISTINCT ?this ?value WHERE {{ {pairs} FILTER(!{self.holds(parameter, argument, '?value')}) }}"
@@ -222,22 +219,19 @@ class _Compiler:
             return (f"SELECT DISTINCT ?this ?value WHERE {{ {pairs} {{ SELECT ?this ?other WHERE {{ ?this "
                     f"{_term(argument)} ?other }} }} FILTER(!COALESCE(?value {op} ?other, false)) }}")
         if parameter == SH.minCount and pattern and int(argument) == 1:
-            return f"SELECT DISTINCT ?this WHERE {{ {focus.nodes} MINUS {{ SELECT ?this WHERE {{ {pattern} }} }} }}"
+            return _lacking(focus, pattern)
         if parameter == SH.minCount and pattern:
             return (f"SELECT ?this WHERE {{ {focus.nodes} OPTIONAL {{ SELECT ?this ?value WHERE {{ {pattern} }} }} }} "
                     f"GROUP BY ?this HAVING (COUNT(DISTINCT ?value) < {int(argument)})")
         if parameter == SH.maxCount and pattern:
-            return (f"SELECT ?this WHERE {{ {{ SELECT ?this WHERE {{ {pattern} }} GROUP BY ?this "
-                    f"HAVING (COUNT(DISTINCT ?value) > {int(argument)}) }} {focus.test} }}")
+            return _over(focus, pattern, int(argument))
         if parameter == SH.hasValue and pattern:
-            return (f"SELECT DISTINCT ?this WHERE {{ {focus.nodes} MINUS {{ SELECT ?this WHERE {{ {pattern} "
-                    f"FILTER(sameTerm(?value, {_term(argument)})) }} }} }}")
+            return _lacking(focus, f"{pattern} FILTER(sameTerm(?value, {_term(argument)}))")
         if parameter == SH.qualifiedValueShape and pattern:
             most = self.g.value(shape, SH.qualifiedMaxCount)
             if most is None or self.g.value(shape, SH.qualifiedMinCount) is not None:
                 raise Unsupported(f"shape {shape}: only sh:qualifiedMaxCount is supported")
-            return (f"SELECT ?this WHERE {{ {{ SELECT ?this WHERE {{ {pattern} FILTER({self.conforms(argument, '?value')}) }} "
-                    f"GROUP BY ?this HAVING (COUNT(DISTINCT ?value) > {int(most)}) }} {focus.test} }}")
+            return _over(focus, f"{pattern} FILTER({self.conforms(argument, '?value')})", int(most))
         raise Unsupported(f"shape {shape}: {parameter} is not supported here")
 
     def holds(self, parameter: Node, argument: Node, v: str) -> str:
@@ -300,6 +294,19 @@ class _Compiler:
         if isinstance(inverse, URIRef):
             return f"{value} {_term(inverse)} {subject} ."
         raise Unsupported(f"property shape {prop}: only a predicate or sh:inversePath of one is supported as sh:path")
+
+
+def _lacking(focus: _Focus, values: str) -> str:
+    """The focus nodes with no row of `values` (which binds ?this): the focus nodes MINUS the
+    subjects of those rows, each side read as a whole."""
+    return f"SELECT DISTINCT ?this WHERE {{ {focus.nodes} MINUS {{ SELECT ?this WHERE {{ {values} }} }} }}"
+
+
+def _over(focus: _Focus, values: str, most: int) -> str:
+    """The focus nodes with more than `most` distinct ?value in `values`: counted from the values
+    alone, and only the subjects over the bound are asked whether they are focus nodes."""
+    return (f"SELECT ?this WHERE {{ {{ SELECT ?this WHERE {{ {values} }} GROUP BY ?this "
+            f"HAVING (COUNT(DISTINCT ?value) > {most}) }} {focus.test} }}")
 
 
 def _flagged_checks(shape: Node, group: list[tuple[Node, Node]], path: Node | None, message: str | None,

@@ -178,6 +178,7 @@ def main() -> None:
                     help="which of embedded, virtuoso, rdflib to measure (comma-separated)")
     ap.add_argument("--store-timeout", type=float, default=120.0,
                     help="[store] timeout: seconds per upload or update request (the swap is one)")
+    ap.add_argument("--virtuoso-gb", type=float, default=4.0, help="memory given to Virtuoso's buffers")
     args = ap.parse_args()
     servers = set(args.servers.split(","))
     OUT.mkdir(parents=True, exist_ok=True)
@@ -226,7 +227,7 @@ def main() -> None:
             measure(label, config.read_text() + f"[server]\nworkers = 2\ncache_mib = {cache}\n", cache == 0)
 
     if "virtuoso" in servers:   # the same release served from Virtuoso (remote backend), response cache off
-        with Virtuoso(OUT / "virtuoso", memory_gb=4) as engine:
+        with Virtuoso(OUT / "virtuoso", memory_gb=args.virtuoso_gb) as engine:
             remote = OUT / "remote.toml"
             remote.write_text(config.read_text() + engine.store_settings() + f"timeout = {args.store_timeout}\n")
             begun = time.perf_counter()

@@ -53,6 +53,11 @@ class RemoteStore:
         self.graphs = list(graphs)
         self.query_timeout = query_timeout
         self.http = requests.Session()
+        # Proxies and CA bundle from the environment, read once: left to requests, every request
+        # re-scans os.environ and looks for ~/.netrc (a tenth of a page's time on Virtuoso).
+        found = self.http.merge_environment_settings(settings.query, {}, None, None, None)
+        self.http.proxies, self.http.verify = found["proxies"], found["verify"]
+        self.http.trust_env = False
         self._graph_set = frozenset(self.graphs)
         # A release never changes, so pattern answers are kept (one store per worker and release):
         # labels of much-cited entities are asked by most pages.

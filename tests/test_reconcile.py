@@ -5,9 +5,11 @@ Wikidata links as pages, VoID and SPARQL show them."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 from collections import Counter
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import requests
@@ -22,6 +24,8 @@ from conftest import REPO
 from lod.linking import ours
 from lod.linking.matcher import TYPES, Held, Matcher
 from lod.linking.names import folded
+from lod import serve
+from lod.web import create_app, reconcile
 
 SCHEMAS = REPO.parent / "shared" / "reference" / "reconciliation-0.2"
 VARIANTS = Path(__file__).parent / "fixtures" / "name-variants.csv"
@@ -210,3 +214,20 @@ def test_queries_sharing_no_word_with_any_name_are_still_matched(edition_matcher
     assert edition_matcher._candidates(folded("Bukharin")) and \
         edition_matcher.reconcile({"query": "Bukharin"})[0].entity.id == "person/bukharin"
     assert edition_matcher.reconcile({"query": "Buharinn"})[0].entity.id == "person/bukharin"   # a word alike
+
+
+def test_each_worker_makes_the_matcher_before_its_first_request(built_edition, tmp_path, caplog):
+    """gunicorn's post_worker_init hook makes the served release's matcher, which the queries then
+    use; with nothing published the hook only logs, so the worker still starts."""
+    config = built_edition[0]
+    hook = serve.Server(config, "127.0.0.1", 0).cfg.post_worker_init
+    app = create_app(config)
+    rel = app.extensions["lod.published"].current()
+    assert "reconcile" not in rel.cache
+    hook(SimpleNamespace(wsgi=app))
+    made = rel.cache["reconcile"]
+    with app.test_request_context("/reconcile"):
+        assert reconcile.matcher() is made
+    empty = dataclasses.replace(config, paths=dataclasses.replace(config.paths, var=tmp_path / "var"))
+    hook(SimpleNamespace(wsgi=create_app(empty)))
+    assert "not made ahead of requests: nothing is published" in caplog.text

@@ -10,7 +10,7 @@ from __future__ import annotations
 from gunicorn.app.base import BaseApplication
 
 from lod.config import Config
-from lod.web import create_app
+from lod.web import create_app, warm
 
 # gunicorn kills a worker silent for this long beyond the query timeout: the backstop for
 # anything else that hangs (the query guard answers first and restarts the worker itself).
@@ -34,6 +34,7 @@ class Server(BaseApplication):
             "accesslog": "-" if server.access_log else None,
             "access_log_format": '%(h)s "%(r)s" %(s)s %(b)s %(M)sms',
             "preload_app": False,
+            "post_worker_init": lambda worker: warm(worker.wsgi),
         }
         for key, value in settings.items():
             self.cfg.set(key, value)

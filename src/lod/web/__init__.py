@@ -55,6 +55,17 @@ def create_app(config: Config, *, kill_on_timeout: bool = False) -> Flask:
     return app
 
 
+def warm(app: Flask) -> None:
+    """Make the served release's slowest per-worker memo, the reconciliation matcher, before the
+    worker takes requests (gunicorn's post_worker_init): at a million letters it takes over a
+    second, which the first reconciliation query of every new or restarted worker would wait for.
+    A release published later is still made on its first query."""
+    try:
+        reconcile.matcher_of(app.extensions["lod.published"].current())
+    except Exception as err:  # never keeps a worker from serving: the first query will say what is wrong
+        log.warning("the reconciliation matcher was not made ahead of requests: %s", err)
+
+
 def _site() -> dict:
     """What every page's frame shows: the dataset's title and licence, the release served."""
     config: Config = current_app.config["LOD"]

@@ -46,9 +46,11 @@ class IndexedEntities:
 
 
 def matcher() -> Matcher:
-    """The name forms of the release's index, read once per worker; entities fetched as needed."""
-    rel = release()
+    """The name forms of the served release's index, read once per worker; entities fetched as needed."""
+    return matcher_of(release())
 
+
+def matcher_of(rel: Release) -> Matcher:
     def make() -> Matcher:
         with rel.index() as db:
             types = [kind for (kind,) in db.execute("SELECT type FROM reconcile_entities ORDER BY number")]

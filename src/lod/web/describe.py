@@ -117,15 +117,25 @@ def _owned(store: ox.Store, roots: dict) -> dict[ox.NamedNode | ox.BlankNode, di
     return owned
 
 
-def _ancestors(store: ox.Store, iri: ox.NamedNode) -> tuple[list[ox.NamedNode], list[ox.Triple]]:
-    chain, links, node = [], [], iri
-    while len(chain) < MAX_DEPTH:
-        up = next((q.triple for q in quads_for_subjects(store, [node], CONTAINERS)), None)
-        if up is None or up.object in chain or up.object == iri:
-            break
+def _ancestors(store: ox.Store, iri: ox.NamedNode, own: list[ox.Triple]) -> tuple[list[ox.NamedNode], list[ox.Triple]]:
+    """The containers above `iri`, nearest last. The first step is read from its own statements:
+    most pages have no container, and on a remote store asking would cost a request."""
+    chain: list[ox.NamedNode] = []
+    links: list[ox.Triple] = []
+    up = _container(own)
+    while up is not None and up.object not in chain and up.object != iri:
         links.append(up)
-        chain.append(node := up.object)
+        chain.append(up.object)
+        if len(chain) == MAX_DEPTH:
+            break
+        up = _container([q.triple for q in quads_for_subjects(store, [up.object], CONTAINERS)])
     return chain[::-1], links
+
+
+def _container(triples: list[ox.Triple]) -> ox.Triple | None:
+    """The statement naming the container, by the order of preference of CONTAINERS."""
+    ups = [t for t in triples if t.predicate in CONTAINERS]
+    return min(ups, key=lambda t: CONTAINERS.index(t.predicate)) if ups else None
 
 
 def _incoming(store: ox.Store, iri: ox.NamedNode, page: int, size: int,
@@ -169,7 +179,7 @@ def describe(store: ox.Store, iri: ox.NamedNode, *, page: int = 1, size: int = 1
     of a person page)."""
     own = _triples(store, iri)
     owned = _owned(store, {iri: own})[iri]
-    ancestors, up_links = _ancestors(store, iri)
+    ancestors, up_links = _ancestors(store, iri, own)
     incoming, more = _incoming(store, iri, page, size, quiet)
     named: dict[str, str] = {}
     asked: set[str] = set()

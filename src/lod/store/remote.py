@@ -54,7 +54,7 @@ class RemoteStore:
         self.query_timeout = query_timeout
         self.http = requests.Session()
         # Proxies and CA bundle from the environment, read once: left to requests, every request
-        # re-scans os.environ and looks for ~/.netrc (a tenth of a page's time on Virtuoso).
+        # re-scans os.environ and looks for ~/.netrc (a third of the Python calls of a person page).
         found = self.http.merge_environment_settings(settings.query, {}, None, None, None)
         self.http.proxies, self.http.verify = found["proxies"], found["verify"]
         self.http.trust_env = False

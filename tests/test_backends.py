@@ -117,13 +117,18 @@ def _copy(store: ox.Store, base: str, skip: str | None = None) -> ox.Store:
     return out
 
 
+def _settings(built_edition, virtuoso, union: str):
+    """The test engine as a remote store with its own union graph, uploading in small chunks."""
+    return dataclasses.replace(built_edition[0].store, backend="remote", query=virtuoso.sparql,
+                               update=virtuoso.sparql, graph_store=virtuoso.graph_store,
+                               union_graph=union, chunk_triples=2000)
+
+
 def test_swap_replaces_the_release_whole(built_edition, virtuoso):
     """Staging, then one Update request: the new release replaces the old one whole, a graph it
     lacks is dropped, and no staging graph is left. (Whether readers *during* the request see old or
     new only is up to the engine: Virtuoso 7.2 does not isolate them; docs/deploy.md.)"""
-    settings = dataclasses.replace(built_edition[0].store, backend="remote", query=virtuoso.sparql,
-                                   update=virtuoso.sparql, graph_store=virtuoso.graph_store,
-                                   union_graph="urn:x-test:union", chunk_triples=2000)
+    settings = _settings(built_edition, virtuoso, "urn:x-test:union")
     base, edition = "urn:x-test:", built_edition[2]
     old, new = _copy(edition, base), _copy(edition, base, skip=BASE + "graph/notes")
     graphs = sorted({q.graph_name.value for q in old})
@@ -161,3 +166,30 @@ def test_a_failed_upload_publishes_nothing(remote_edition, virtuoso_server):
                                                       "FILTER STRSTARTS(STR(?g), 'urn:x-lod:staging') }"},
                             headers={"Accept": "text/csv"}).text.split()
     assert staging == ['"g"']
+
+
+def test_a_first_upload_writes_the_public_graphs_without_moving_them(built_edition, virtuoso, monkeypatch):
+    """Into an engine holding none of the release's graphs there is nothing to swap out: they are
+    written under their public names and no MOVE is sent (at 1M letters Virtuoso's MOVE of the
+    whole release outgrew the machine's memory). A first upload that fails drops what it wrote."""
+    union, edition = "urn:x-first:union", _copy(built_edition[2], "urn:x-first:")
+    public = [union, *sorted({q.graph_name.value for q in edition})]
+    remote = RemoteStore(_settings(built_edition, virtuoso, union), public[1:], query_timeout=30)
+    updates: list[str] = []
+    update, upload = RemoteStore.update, RemoteStore._upload
+    monkeypatch.setattr(RemoteStore, "update", lambda self, ops: updates.extend(ops) or update(self, ops))
+    written: list[str] = []
+
+    def failing(self, graph: str, body: bytes) -> None:
+        if len(written) == 3:
+            raise StoreError("the graph store went away")
+        written.append(graph)
+        upload(self, graph, body)
+    monkeypatch.setattr(RemoteStore, "_upload", failing)
+    with pytest.raises(StoreError, match="went away"):
+        remote.stage("a", edition, edition.named_graphs())
+    assert written and set(written) <= set(public) and not remote.holds_any(public)
+    monkeypatch.setattr(RemoteStore, "_upload", upload)
+    remote.stage("b", edition, edition.named_graphs()).swap()
+    assert len(remote) == len(edition)
+    assert updates and not [op for op in updates if op.startswith("MOVE")]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import gc
 import json
 from collections import Counter
 from pathlib import Path
@@ -218,14 +219,17 @@ def test_queries_sharing_no_word_with_any_name_are_still_matched(edition_matcher
 
 def test_each_worker_makes_the_matcher_before_its_first_request(built_edition, tmp_path, caplog):
     """gunicorn's post_worker_init hook makes the served release's matcher, which the queries then
-    use; with nothing published the hook only logs, so the worker still starts."""
+    use, frozen out of the garbage collector's passes; with nothing published the hook only logs,
+    so the worker still starts."""
     config = built_edition[0]
     hook = serve.Server(config, "127.0.0.1", 0).cfg.post_worker_init
     app = create_app(config)
     rel = app.extensions["lod.published"].current()
     assert "reconcile" not in rel.cache
+    frozen = gc.get_freeze_count()
     hook(SimpleNamespace(wsgi=app))
     made = rel.cache["reconcile"]
+    assert gc.get_freeze_count() > frozen + len(made.prefixes)   # out of the collector's passes
     with app.test_request_context("/reconcile"):
         assert reconcile.matcher() is made
     empty = dataclasses.replace(config, paths=dataclasses.replace(config.paths, var=tmp_path / "var"))

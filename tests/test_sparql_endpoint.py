@@ -7,6 +7,7 @@ import io
 import threading
 import time
 
+import pyoxigraph as ox
 import pytest
 import requests
 from markupsafe import escape
@@ -225,3 +226,15 @@ def test_unsupported_requests_get_4xx(server):
     assert r.status_code == 406 and "format" in r.text
     r = requests.get(f"{server}/sparql", params=[("query", "ASK {}"), ("query", "ASK {}")])
     assert r.status_code == 400
+
+
+def test_a_cancelled_query_does_not_hold_up_the_next_one_on_its_thread():
+    """The guard keeps its query thread between queries but gives up one left running a cancelled
+    query: the next query from the same request thread runs at once (the runaway takes ~2 s)."""
+    store = ox.Store()
+    store.extend(ox.Quad(ox.NamedNode(f"urn:x:{i}"), ox.NamedNode("urn:x:p"), ox.Literal(i), ox.DefaultGraph())
+                 for i in range(300))
+    assert guard.run(store, "ASK { ?s ?p ?o }", timeout=5, limit=10).boolean
+    with pytest.raises(guard.Timeout):
+        guard.run(store, "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }", timeout=0.2, limit=10)
+    assert guard.run(store, "ASK { ?s ?p ?o }", timeout=1, limit=10).boolean

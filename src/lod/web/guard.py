@@ -6,12 +6,16 @@
 * Timeout: the query runs in a thread (Oxigraph releases the GIL), the request waits at most
   `query_timeout`. A running Oxigraph query cannot be interrupted, so under gunicorn the worker
   process exits after answering and is replaced (gunicorn's own --timeout is the backstop).
+  Each request thread keeps its query thread between queries: starting one per query cost a
+  quarter of a look-up's time (thread-local set-up in Oxigraph and RocksDB, docs/performance.md);
+  a thread left with a cancelled query is given up and a new one started.
 * Row cap: at most `result_limit` rows or triples are materialised; the answer says it was cut.
 """
 
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -68,28 +72,29 @@ def _materialise(result, limit: int) -> Answer:
     return answer
 
 
+_local = threading.local()
+
+
+def _query_thread() -> ThreadPoolExecutor:
+    """The calling request thread's query thread (one per gunicorn sync worker)."""
+    if getattr(_local, "executor", None) is None:
+        _local.executor = ThreadPoolExecutor(1, thread_name_prefix="sparql-query")
+    return _local.executor
+
+
 def run(store: ox.Store, query: str, *, timeout: float, limit: int, **options) -> Answer:
     """Check, execute and materialise a query within `timeout` seconds.
 
     Raises Refused, SyntaxError (with the parser's message) or Timeout.
     """
     check(query)
-    outcome: dict[str, object] = {}
-
-    def work() -> None:
-        try:
-            outcome["answer"] = _materialise(store.query(query, **options), limit)
-        except BaseException as err:  # handed to the waiting request thread
-            outcome["error"] = err
-
-    worker = threading.Thread(target=work, name="sparql-query", daemon=True)
-    worker.start()
-    worker.join(timeout)
-    if worker.is_alive():
-        raise Timeout(f"the query was cancelled after {timeout:g} s (the endpoint's limit); "
-                      "narrow it (more specific patterns, LIMIT) or use the dumps for whole-corpus work")
-    if isinstance(outcome.get("error"), TimeoutError):   # a remote store's own deadline
-        raise Timeout(f"the query was cancelled after {timeout:g} s (the endpoint's limit)")
-    if "error" in outcome:
-        raise outcome["error"]  # type: ignore[misc]
-    return outcome["answer"]  # type: ignore[return-value]
+    future = _query_thread().submit(lambda: _materialise(store.query(query, **options), limit))
+    try:
+        return future.result(timeout)
+    except TimeoutError:   # ours (the future is still running) or a remote store's own deadline
+        if not future.done():
+            _local.executor.shutdown(wait=False)   # its thread stays with the cancelled query
+            _local.executor = None
+            raise Timeout(f"the query was cancelled after {timeout:g} s (the endpoint's limit); "
+                          "narrow it (more specific patterns, LIMIT) or use the dumps for whole-corpus work") from None
+        raise Timeout(f"the query was cancelled after {timeout:g} s (the endpoint's limit)") from None

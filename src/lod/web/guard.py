@@ -92,9 +92,10 @@ def run(store: ox.Store, query: str, *, timeout: float, limit: int, **options) -
     try:
         return future.result(timeout)
     except TimeoutError:   # ours (the future is still running) or a remote store's own deadline
-        if not future.done():
-            _local.executor.shutdown(wait=False)   # its thread stays with the cancelled query
-            _local.executor = None
-            raise Timeout(f"the query was cancelled after {timeout:g} s (the endpoint's limit); "
-                          "narrow it (more specific patterns, LIMIT) or use the dumps for whole-corpus work") from None
-        raise Timeout(f"the query was cancelled after {timeout:g} s (the endpoint's limit)") from None
+        message = f"the query was cancelled after {timeout:g} s (the endpoint's limit)"
+        if future.done():
+            raise Timeout(message) from None
+        _local.executor.shutdown(wait=False)   # its thread stays with the cancelled query
+        _local.executor = None
+        raise Timeout(f"{message}; narrow it (more specific patterns, LIMIT) or use the dumps for "
+                      "whole-corpus work") from None

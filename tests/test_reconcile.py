@@ -8,6 +8,8 @@ import csv
 import dataclasses
 import gc
 import json
+import shutil
+import weakref
 from collections import Counter
 from pathlib import Path
 from types import SimpleNamespace
@@ -26,7 +28,8 @@ from lod.linking import ours
 from lod.linking.matcher import TYPES, Held, Matcher
 from lod.linking.names import folded
 from lod import serve
-from lod.web import create_app, reconcile
+from lod.release import Releases
+from lod.web import create_app, reconcile, warm
 
 SCHEMAS = REPO.parent / "shared" / "reference" / "reconciliation-0.2"
 VARIANTS = Path(__file__).parent / "fixtures" / "name-variants.csv"
@@ -218,20 +221,48 @@ def test_queries_sharing_no_word_with_any_name_are_still_matched(edition_matcher
 
 
 def test_each_worker_makes_the_matcher_before_its_first_request(built_edition, tmp_path, caplog):
-    """gunicorn's post_worker_init hook makes the served release's matcher, which the queries then
-    use, frozen out of the garbage collector's passes; with nothing published the hook only logs,
-    so the worker still starts."""
+    """gunicorn's post_worker_init hook waits for the served release's matcher, which the queries
+    then use, frozen out of the garbage collector's passes; with nothing published the hook only
+    logs, so the worker still starts."""
     config = built_edition[0]
     hook = serve.Server(config, "127.0.0.1", 0).cfg.post_worker_init
     app = create_app(config)
-    rel = app.extensions["lod.published"].current()
-    assert "reconcile" not in rel.cache
     frozen = gc.get_freeze_count()
     hook(SimpleNamespace(wsgi=app))
-    made = rel.cache["reconcile"]
+    made = app.extensions["lod.published"].current().cache["reconcile"]
     assert gc.get_freeze_count() > frozen + len(made.prefixes)   # out of the collector's passes
     with app.test_request_context("/reconcile"):
         assert reconcile.matcher() is made
     empty = dataclasses.replace(config, paths=dataclasses.replace(config.paths, var=tmp_path / "var"))
     hook(SimpleNamespace(wsgi=create_app(empty)))
-    assert "not made ahead of requests: nothing is published" in caplog.text
+    assert "nothing prepared ahead of requests: nothing is published" in caplog.text
+
+
+class _Cycle:
+    """A memo that only the garbage collector can free (it refers to itself)."""
+
+    def __init__(self):
+        self.me = self
+
+
+def test_a_worker_prepares_each_new_release_and_lets_the_old_ones_memos_go(built_edition, tmp_path):
+    """When a build publishes a new release, the worker makes its matcher without waiting for a
+    reconciliation query, and the old release's memos, frozen out of the collector's passes, are
+    collected once it is no longer served."""
+    var = tmp_path / "var"
+    shutil.copytree(built_edition[0].path("var"), var, symlinks=True)
+    config = dataclasses.replace(built_edition[0], paths=dataclasses.replace(built_edition[0].paths, var=var))
+    app = create_app(config)
+    warm(app)
+    published = app.extensions["lod.published"]
+    old = published.current()
+    memo = weakref.ref(old.cached("cycle", _Cycle))
+    work = tmp_path / "next"
+    shutil.copytree(old.path, work)
+    del old
+    Releases(var).publish("20991231T000000Z", work)
+
+    new = published.current()
+    published.preparing.join()
+    assert new.id == "20991231T000000Z" and "reconcile" in new.cache
+    assert memo() is None

@@ -6,6 +6,8 @@ import gzip
 import hashlib
 import json
 import re
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pyoxigraph as ox
 import pytest
@@ -16,6 +18,7 @@ from rdflib.namespace import RDFS, VOID
 from conftest import BASE, select
 from lod.web import create_app
 from lod.web.describe import describe
+from lod.web.published import Release
 
 ENTITIES = ["document/5", "person/bukharin", "organisation/politburo", "place/sochi",
             "archive/rtskhidni/f558/op1/d5388", "office/bukharin-politburo-member", "citation/d5-n2-1",
@@ -275,3 +278,19 @@ def test_literals_are_escaped(tmp_path):
     page = create_app(config).test_client().get("/page/id/person/x").get_data(as_text=True)
     assert "<script>alert(1)" not in page and "&lt;/script&gt;&lt;script&gt;alert(1)" in page
     assert "\\u003c/script\\u003e\\u003cscript\\u003ealert(1)" in page   # in the embedded JSON-LD
+
+
+def test_a_memo_is_made_once_however_many_threads_ask_for_it(tmp_path):
+    """A worker's threads (and the one preparing a new release) wait for the memo being made
+    rather than each making it: at a million letters the matcher takes over a second."""
+    rel = Release(tmp_path, BASE, open_store=None)
+    made = []
+
+    def make() -> object:
+        made.append(object())
+        time.sleep(0.2)
+        return made[-1]
+
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda _: rel.cached("slow", make), range(4)))
+    assert len(made) == 1 and all(memo is made[0] for memo in got)

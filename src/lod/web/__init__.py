@@ -23,7 +23,7 @@ from lod.store import StoreError
 from lod.web import changes, dumps, pages, reconcile, resources, sparql
 from lod.web.formats import HTML, NotAcceptable, negotiate
 from lod.web.present import Presenter
-from lod.web.published import NoRelease, Published
+from lod.web.published import NoRelease, Published, Release
 
 log = logging.getLogger(__name__)
 EXPOSED = ["ETag", "Link", "Location", "Content-Location", "Last-Modified", sparql.TRUNCATED_HEADER]
@@ -39,7 +39,7 @@ def create_app(config: Config, *, kill_on_timeout: bool = False) -> Flask:
     # A remote engine's query ends with its HTTP request; only Oxigraph's needs the process to end.
     kill_on_timeout = kill_on_timeout and config.store.backend == "embedded"
     app.config.update(LOD=config, LOD_KILL_ON_TIMEOUT=kill_on_timeout, JSON_SORT_KEYS=False)
-    app.extensions["lod.published"] = Published(config)
+    app.extensions["lod.published"] = Published(config, prepare=_prepare)
     app.extensions["lod.presenter"] = Presenter(config.dataset.base_iri)
     size = config.server.cache_mib << 20   # rendered representations per worker; 0 turns it off
     app.extensions["lod.responses"] = LRUCache(maxsize=size, getsizeof=lambda r: len(r.body)) if size else None
@@ -56,14 +56,24 @@ def create_app(config: Config, *, kill_on_timeout: bool = False) -> Flask:
 
 
 def warm(app: Flask) -> None:
-    """Make the served release's slowest per-worker memo, the reconciliation matcher, before the
-    worker takes requests (gunicorn's post_worker_init): at a million letters it takes over a
-    second, which the first reconciliation query of every new or restarted worker would wait for.
-    A release published later is still made on its first query."""
+    """Wait, before the worker takes requests (gunicorn's post_worker_init), for the served
+    release to be prepared. Releases published later are prepared as each worker switches to them."""
+    published: Published = app.extensions["lod.published"]
     try:
-        reconcile.matcher_of(app.extensions["lod.published"].current())
-    except Exception as err:  # never keeps a worker from serving: the first query will say what is wrong
-        log.warning("the reconciliation matcher was not made ahead of requests: %s", err)
+        published.current()
+    except NoRelease as err:   # never keeps a worker from serving: its requests will say what is wrong
+        log.warning("nothing prepared ahead of requests: %s", err)
+        return
+    published.preparing.join()
+
+
+def _prepare(rel: Release) -> None:
+    """Make a release's slowest per-worker memo, the reconciliation matcher (over a second at a
+    million letters), ahead of the first reconciliation query that would wait for it."""
+    try:
+        reconcile.matcher_of(rel)
+    except Exception as err:  # the first query will say what is wrong
+        log.warning("the reconciliation matcher of release %s was not made ahead of requests: %s", rel.id, err)
 
 
 def _site() -> dict:

@@ -38,6 +38,7 @@ class Release:
     base: str
     open_store: Callable[[Path, Sequence[str]], ox.Store | RemoteStore]
     cache: dict = field(default_factory=dict)
+    _making: dict[str, threading.Lock] = field(default_factory=dict, repr=False)
 
     @cached_property
     def store(self) -> ox.Store | RemoteStore:
@@ -86,30 +87,46 @@ class Release:
             yield db
 
     def cached(self, key: str, make):
-        """Per-release memo (browse trees, list sections, the matcher's name forms): computed once
-        per worker and release with the garbage collector paused, then frozen out of its passes
-        (`gc.freeze`). Everything made is kept; at a million letters the collector's passes over
-        the matcher's objects cost 0.5 of the 1.8 s to make it and, once made, doubled the p99
-        of document pages (23 -> 48 ms; docs/performance.md)."""
+        """Per-release memo (browse trees, list sections, the matcher's name forms): made once per
+        worker and release, by one thread while others wait, then frozen out of the garbage
+        collector's passes (`gc.freeze`). At a million letters the collector's passes over the
+        matcher's objects cost 0.5 of the 1.8 s to make it and, once made, doubled the p99 of
+        document pages (23 -> 48 ms; docs/performance.md)."""
         if key not in self.cache:
-            was_enabled = gc.isenabled()
-            gc.disable()
-            try:
-                self.cache[key] = make()
-            finally:
-                if was_enabled:
-                    gc.enable()
-            gc.freeze()
+            with self._making.setdefault(key, threading.Lock()):
+                if key not in self.cache:
+                    self.cache[key] = _made_frozen(make)
         return self.cache[key]
 
 
-class Published:
-    """Follows the `current` link under var/ and hands out the release it points at."""
+def _made_frozen(make: Callable[[], object]) -> object:
+    """Collect first, so no earlier garbage is frozen with the memo (after a release switch,
+    the old release's cycles); make it with the collector paused; then freeze everything."""
+    gc.collect()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        made = make()
+    finally:
+        if was_enabled:
+            gc.enable()
+    gc.freeze()
+    return made
 
-    def __init__(self, config: Config):
+
+class Published:
+    """Follows the `current` link under var/ and hands out the release it points at.
+
+    `prepare` is called with each release switched to, on a thread of its own, so that the
+    worker's slow per-release memos are made before a request needs them (lod.web.warm).
+    """
+
+    def __init__(self, config: Config, prepare: Callable[[Release], None] | None = None):
         self.link = config.path("var") / "current"
         self.base = config.dataset.base_iri
         self.open_store = functools.partial(store.reader, config)
+        self.prepare = prepare
+        self.preparing: threading.Thread | None = None
         self._lock = threading.Lock()
         self._target: str | None = None
         self._release: Release | None = None
@@ -121,6 +138,15 @@ class Published:
             raise NoRelease(f"nothing is published at {self.link}; run `lod build` first") from err
         with self._lock:
             if self._release is None or self._target != target:
-                self._release = Release((self.link.parent / target).resolve(), self.base, self.open_store)
-                self._target = target
+                self._switch(target)
             return self._release
+
+    def _switch(self, target: str) -> None:
+        if self._release is not None:
+            gc.unfreeze()   # the old release's memos may be garbage now; the next memo collects them
+        self._release = Release((self.link.parent / target).resolve(), self.base, self.open_store)
+        self._target = target
+        if self.prepare is not None:
+            self.preparing = threading.Thread(target=self.prepare, args=(self._release,), daemon=True,
+                                              name=f"prepare release {self._release.id}")
+            self.preparing.start()

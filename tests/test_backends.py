@@ -14,6 +14,7 @@ import requests
 from rdflib import Graph
 from rdflib.compare import isomorphic
 from SPARQLWrapper import JSON, SPARQLWrapper
+from urllib3.connection import HTTPConnection
 
 from lod.build import Pipeline
 from lod.release import Releases
@@ -102,6 +103,21 @@ def test_many_subjects_are_one_request_and_answer_as_the_embedded_store(remote_e
         assert len(requests_sent) == before + 1
         assert set(quads_for_subjects(remote, subjects, predicates)) == expected   # remembered: no request
         assert len(requests_sent) == before + 1
+
+
+@pytest.mark.parametrize("keep_alive", [False, True])
+def test_connections_to_the_engine_are_reused_only_when_configured(remote_edition, keep_alive, monkeypatch):
+    """On a reused connection Virtuoso 7's longer answers wait 40 ms for the client's delayed ACK
+    (docs/decisions.md), so by default each query has a connection of its own."""
+    config, release = remote_edition
+    settings = dataclasses.replace(config.store, keep_alive=keep_alive)
+    remote = RemoteStore(settings, json.loads((release.path / "build.json").read_text())["graphs"], query_timeout=30)
+    connects: list[HTTPConnection] = []
+    connect = HTTPConnection.connect
+    monkeypatch.setattr(HTTPConnection, "connect", lambda conn: (connects.append(conn), connect(conn))[1])
+    for _ in range(3):
+        assert list(remote.query("SELECT ?s WHERE { ?s ?p ?o } LIMIT 1"))
+    assert len(connects) == (1 if keep_alive else 3)
 
 
 def documents_in(store: ox.Store) -> list[str]:

@@ -60,6 +60,10 @@ class RemoteStore:
         found = self.http.merge_environment_settings(settings.query, {}, None, None, None)
         self.http.proxies, self.http.verify = found["proxies"], found["verify"]
         self.http.trust_env = False
+        if not settings.keep_alive:
+            # Virtuoso 7 answers on a reused connection wait 40 ms for each answer longer than a few
+            # packets (its Nagle, our delayed ACK); a fresh connection costs ~0.1 ms (docs/decisions.md).
+            self.http.headers["Connection"] = "close"
         self._graph_set = frozenset(self.graphs)
         # A release never changes, so pattern answers are kept (one store per worker and release):
         # labels of much-cited entities are asked by most pages.

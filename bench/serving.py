@@ -170,6 +170,15 @@ def timed(url: str, ids: list[str], with_base: bool) -> list[dict]:
     return rows
 
 
+def upload(settings: Path) -> None:
+    begun = time.perf_counter()
+    done = subprocess.run([str(REPO / ".venv" / "bin" / "lod"), "--config", str(settings), "upload"],
+                          capture_output=True, text=True)
+    print(f"upload to Virtuoso: {time.perf_counter() - begun:.1f} s\n{done.stderr[-2000:]}", flush=True)
+    if done.returncode:
+        sys.exit("the upload failed")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seconds", type=int, default=15)
@@ -179,6 +188,8 @@ def main() -> None:
     ap.add_argument("--store-timeout", type=float, default=120.0,
                     help="[store] timeout: seconds per upload or update request (the swap is one)")
     ap.add_argument("--virtuoso-gb", type=float, default=4.0, help="memory given to Virtuoso's buffers")
+    ap.add_argument("--virtuoso-loaded", action="store_true",
+                    help="Virtuoso (bench/out/serving/virtuoso) holds the release from an earlier run: no upload")
     args = ap.parse_args()
     servers = set(args.servers.split(","))
     OUT.mkdir(parents=True, exist_ok=True)
@@ -230,12 +241,8 @@ def main() -> None:
         with Virtuoso(OUT / "virtuoso", memory_gb=args.virtuoso_gb) as engine:
             remote = OUT / "remote.toml"
             remote.write_text(config.read_text() + engine.store_settings() + f"timeout = {args.store_timeout}\n")
-            begun = time.perf_counter()
-            done = subprocess.run([str(REPO / ".venv" / "bin" / "lod"), "--config", str(remote), "upload"],
-                                  capture_output=True, text=True)
-            print(f"upload to Virtuoso: {time.perf_counter() - begun:.1f} s\n{done.stderr[-2000:]}", flush=True)
-            if done.returncode:
-                sys.exit("the upload failed")
+            if not args.virtuoso_loaded:
+                upload(remote)
             measure("lod serve, Virtuoso 7.2 (remote store), cache off",
                     remote.read_text() + "[server]\nworkers = 2\ncache_mib = 0\n", True)
 

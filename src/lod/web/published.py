@@ -143,7 +143,11 @@ class Published:
 
     def _switch(self, target: str) -> None:
         if self._release is not None:
-            gc.unfreeze()   # the old release's memos may be garbage now; the next memo collects them
+            # Memos refer back to their release (the matcher's entities read its index), so the old
+            # release is cyclic garbage: emptying its memo frees it by reference counting, and the
+            # unfrozen rest is collected before the next memo is frozen.
+            self._release.cache.clear()
+            gc.unfreeze()
         self._release = Release((self.link.parent / target).resolve(), self.base, self.open_store)
         self._target = target
         if self.prepare is not None:

@@ -55,12 +55,12 @@ def main() -> None:
     info = json.loads((release / "build.json").read_text())
     queries = synthetic(info["coverage"]).queries
     settings = args.build / "lod.toml"
-    rows = summary("embedded", store.reader(lod_config.load(settings), release, info["graphs"]), queries)
+    rows = summary("embedded", store.reader(lod_config.load(settings), release, info), queries)
     if args.virtuoso_gb:
         with Virtuoso(OUT / "virtuoso", memory_gb=args.virtuoso_gb) as engine:
             remote = OUT / "lookups.toml"
             remote.write_text(settings.read_text() + engine.store_settings())
-            rows += summary("virtuoso", store.reader(lod_config.load(remote), release, info["graphs"]), queries)
+            rows += summary("virtuoso", store.reader(lod_config.load(remote), release, info), queries)
     print("| store | query | n | rows (mean) | median ms | p90 ms | max ms |\n|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['store']} | {r['query']} | {r['n']} | {r['rows']} | {r['median ms']} | {r['p90 ms']} | {r['max ms']} |")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -17,11 +18,14 @@ from SPARQLWrapper import JSON, SPARQLWrapper
 from urllib3.connection import HTTPConnection
 
 from lod.build import Pipeline
+from lod.config import load
 from lod.release import Releases
-from lod.store import RemoteStore, StoreError, quads_for_subjects
+from lod.store import RemoteStore, StoreError, engine_of, quads_for_subjects
 from lod.web.describe import LABELS
+from lod.web import create_app
 from lod.web.sparql import examples
-from conftest import BASE, free_port
+from conftest import BASE, REPO, free_port, write_config
+from virtuoso import Virtuoso
 
 ENTITIES = ["person/stalin", "person/bukharin", "organisation/politburo", "place/sochi"]
 
@@ -209,3 +213,71 @@ def test_a_first_upload_writes_the_public_graphs_without_moving_them(built_editi
     remote.stage("b", edition, edition.named_graphs()).swap()
     assert len(remote) == len(edition)
     assert updates and not [op for op in updates if op.startswith("MOVE")]
+
+
+@pytest.fixture(scope="module")
+def blue_green(tmp_path_factory: pytest.TempPathFactory):
+    """Two Virtuoso servers of the test's own, the second as [store]'s alternate engine."""
+    with Virtuoso(tmp_path_factory.mktemp("blue")) as blue, Virtuoso(tmp_path_factory.mktemp("green")) as green:
+        yield blue, green
+
+
+def test_releases_alternate_between_two_engines(blue_green, tmp_path, monkeypatch):
+    """Blue/green: each build loads the engine that is not serving and moving `current` is the
+    switch. The serving engine is never written, a failed build leaves it as it was, and a release
+    whose engine has since been given a later release is refused, not served with the later data."""
+    blue, green = blue_green
+    alternate = (f'alternate_query = "{green.sparql}"\nalternate_update = "{green.sparql}"\n'
+                 f'alternate_graph_store = "{green.graph_store}"\n')
+    config = load(write_config(tmp_path, REPO / "data", extra=blue.store_settings() + alternate))
+    releases = Releases(config.path("var"))
+    stalin = f"{BASE}id/person/stalin"
+    app = create_app(config)
+    client = app.test_client()
+
+    def engine_holding(release: Path) -> list[bool]:
+        info = json.loads((release / "build.json").read_text())
+        meta, build = f"{BASE}graph/meta", f"{BASE}id/release/{info['release']}/build"
+        return [RemoteStore(e, [], query_timeout=30).holds_build(meta, build) for e in config.store.engines()]
+
+    one = Pipeline(config).build(releases).path
+    assert engine_holding(one) == [True, False]
+    assert client.get("/page/id/person/stalin").status_code == 200
+
+    two = Pipeline(config).build(releases).path
+    assert engine_holding(one) == [True, False] and engine_holding(two) == [False, True]
+    assert client.get("/data/id/person/stalin.nt").status_code == 200
+    assert app.extensions["lod.published"].current().store.settings.query == green.sparql
+
+    upload, update = RemoteStore._upload, RemoteStore.update
+
+    def failing(store: RemoteStore, graph: str, body: bytes) -> None:
+        if store.settings.query == blue.sparql:
+            raise StoreError("the engine went away")
+        upload(store, graph, body)
+    monkeypatch.setattr(RemoteStore, "_upload", failing)
+    with pytest.raises(StoreError, match="went away"):
+        Pipeline(config).build(releases)
+    assert releases.current() == two and engine_holding(two) == [False, True]
+    assert stalin in client.get("/data/id/person/stalin.nt").text
+
+    updates: list[str] = []
+    monkeypatch.setattr(RemoteStore, "_upload", upload)
+    monkeypatch.setattr(RemoteStore, "update", lambda store, ops: updates.extend(ops) or update(store, ops))
+    three = Pipeline(config).build(releases).path
+    assert engine_holding(three) == [True, False] and engine_holding(two) == [False, True]
+    assert updates and not [op for op in updates if op.startswith("MOVE")]   # replaced in place
+    rollback = config.path("var") / ".rollback"
+    rollback.symlink_to(one.relative_to(config.path("var")))
+    rollback.replace(config.path("var") / "current")
+    refused = client.get("/page/id/person/stalin")
+    assert refused.status_code == 502 and "a later release replaced it there" in refused.text
+
+
+def test_a_release_in_an_engine_no_longer_configured_is_refused(tmp_path):
+    """A release loaded into the second engine, served after [store] lost its alternate_* keys."""
+    config = load(write_config(tmp_path, REPO / "data", extra='[store]\nbackend = "remote"\nquery = "http://q"\n'
+                                                               'update = "http://u"\ngraph_store = "http://g"\n'))
+    with pytest.raises(StoreError, match=r"loaded into engine 2, but \[store\] lists 1"):
+        engine_of(config, {"release": "20990101T000000Z", "engine": 1})
+    assert engine_of(config, {"release": "20990101T000000Z"}).query == "http://q"

@@ -143,9 +143,11 @@ class Pipeline:
         self.console.print(f"Building release [bold]{release}[/] from {self.data}")
         try:
             last = releases.current()
-            result = self._build(release, work, started, last)
-            if self.config.store.backend == "remote":
-                self.upload(work, retired=_record(last).get("graphs", []))
+            engine = self._next_engine(last)
+            result = self._build(release, work, started, last, engine)
+            if engine is not None:
+                self.upload(work, engine, retired=_record(last).get("graphs", []),
+                            direct=len(self.config.store.engines()) > 1)
             result.path = releases.publish(release, work)
         except BaseException:
             releases.discard(work)
@@ -155,7 +157,17 @@ class Pipeline:
             self.console.print(f"  removed the store of release {old} (its downloads are kept)")
         return result
 
-    def _build(self, release: str, work: Path, started: datetime, last: Path | None) -> BuildResult:
+    def _next_engine(self, last: Path | None) -> int | None:
+        """Remote backend: which engine of [store] the release goes into. With two, the one not
+        serving the last release: loading it touches nothing readers see."""
+        if self.config.store.backend != "remote":
+            return None
+        if len(self.config.store.engines()) == 1 or last is None:
+            return 0
+        return 1 - _record(last).get("engine", 0)
+
+    def _build(self, release: str, work: Path, started: datetime, last: Path | None,
+               engine: int | None) -> BuildResult:
         checked = self.check_map_validate(work, last, release, started)
         entry = checked.comparison.entry
         result = BuildResult(release, None, entry.version, self.phases)
@@ -199,20 +211,25 @@ class Pipeline:
             "started": started.isoformat(), "finished": datetime.now(timezone.utc).isoformat(),
             "base_iri": self.base, "triples": result.triples, "graphs": result.graphs, "coverage": result.coverage,
             "changes": {k: len(getattr(entry, k)) for k in ("added", "changed", "removed")},
-            "cmif": published, "phases": [asdict(p) for p in self.phases]}, indent=2))
+            "cmif": published, "phases": [asdict(p) for p in self.phases],
+            **({} if engine is None else {"engine": engine})}, indent=2))
         return result
 
-    def upload(self, release: Path, retired: list[str] | None = None) -> None:
-        """Remote backend: upload a release (its embedded store) into staging graphs, then swap them
-        in with one Update request, dropping `retired` public graphs the release lacks. In a build
-        it is the last step before `current` moves, so a failure publishes nothing."""
+    def upload(self, release: Path, engine: int = 0, retired: list[str] | None = None, *,
+               direct: bool = False) -> None:
+        """Remote backend: upload a release (its embedded store) into the `engine`th engine of
+        [store], into staging graphs, then swap them in with one Update request, dropping
+        `retired` public graphs the release lacks. `direct`: the engine serves no reader (the
+        second of blue/green), so its graphs are replaced in place. In a build it is the last
+        step before `current` moves, so a failure publishes nothing."""
         source = ox.Store.read_only(str(release / "store"))
         graphs = sorted(source.named_graphs(), key=lambda g: g.value)
         with self.phase("upload", spinner=False), \
                 Progress(*Progress.get_default_columns(), MofNCompleteColumn(), console=self.console) as bar:
             task = bar.add_task("upload to the remote store", total=len(source))
-            remote = RemoteStore(self.config.store, [], query_timeout=self.config.store.timeout)
-            staged = remote.stage(release.name.removeprefix(BUILDING), source, graphs,
+            settings = self.config.store.engines()[engine]
+            remote = RemoteStore(settings, [], query_timeout=settings.timeout)
+            staged = remote.stage(release.name.removeprefix(BUILDING), source, graphs, direct=direct,
                                   progress=lambda n: bar.advance(task, n))
             try:
                 staged.swap(retired=retired or [])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import sys
 import tempfile
 from pathlib import Path
@@ -18,7 +19,7 @@ from lod.config import Config
 from lod.linking.wikidata import WikidataError
 from lod.mapping import MappingError
 from lod.release import Releases
-from lod.store import StoreError
+from lod.store import StoreError, engine_of
 from lod.tables import TableError
 
 EXIT_INVALID = 1
@@ -54,8 +55,10 @@ def cmd_upload(args: argparse.Namespace, console: Console) -> int:
     current = Releases(config.path("var")).current()
     if current is None:
         return report(console, "Nothing is published yet:", ["run `lod build` first"])
-    Pipeline(config, console).upload(current)
-    console.print(f"Release [bold]{current.name}[/] is now in the remote store ({config.store.query}).")
+    info = json.loads((current / "build.json").read_text(encoding="utf-8"))
+    engine = engine_of(config, info)
+    Pipeline(config, console).upload(current, info.get("engine", 0))
+    console.print(f"Release [bold]{current.name}[/] is now in the remote store ({engine.query}).")
     return 0
 
 

@@ -90,7 +90,8 @@ class StoreSettings:
 
     "embedded": the release's own Oxigraph store on disk. "remote": any SPARQL 1.1 engine, spoken to
     through the SPARQL 1.1 Query and Update protocols and the Graph Store HTTP Protocol; the build
-    uploads each release into staging graphs and swaps them in with one Update request.
+    uploads each release into staging graphs and swaps them in with one Update request, or, given
+    a second engine, loads the engine that is not serving.
     """
 
     backend: str = "embedded"
@@ -104,6 +105,18 @@ class StoreSettings:
     chunk_triples: int = 100000  # triples per Graph Store upload request
     keep_alive: bool = False    # reuse connections to the engine: only for engines that turn Nagle's
                                 # algorithm off (Virtuoso 7 does not: 40 ms more per long answer)
+    # A second engine (blue/green): releases alternate between the two; a build loads the one not
+    # serving, and moving `current` is the switch. Nothing is swapped inside an engine.
+    alternate_query: str = ""
+    alternate_update: str = ""
+    alternate_graph_store: str = ""
+
+    def engines(self) -> list[StoreSettings]:
+        """The engines releases are loaded into: one, or two in turn."""
+        if not self.alternate_query:
+            return [self]
+        return [self, dataclasses.replace(self, query=self.alternate_query, update=self.alternate_update,
+                                          graph_store=self.alternate_graph_store)]
 
 
 BACKENDS = ("embedded", "remote")
@@ -187,5 +200,9 @@ def _check_store(store: StoreSettings, where: str) -> None:
         missing = [k for k in ("query", "update", "graph_store") if not getattr(store, k)]
         if missing:
             raise ConfigError(f"{where}: backend = \"remote\" needs the endpoint URLs " + ", ".join(missing))
+        alternate = [f"alternate_{k}" for k in ("query", "update", "graph_store")]
+        given = [k for k in alternate if getattr(store, k)]
+        if given and len(given) < len(alternate):
+            raise ConfigError(f"{where}: a second engine needs all of " + ", ".join(alternate))
     if store.chunk_triples < 1:
         raise ConfigError(f"{where}.chunk_triples must be at least 1")

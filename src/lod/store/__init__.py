@@ -14,18 +14,38 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from lod.config import Config
+from lod.config import Config, StoreSettings
 from lod.store.embedded import EmbeddedStore
 from lod.store.remote import RemoteStore, StoreError
 
-__all__ = ["EmbeddedStore", "RemoteStore", "StoreError", "quads_for_objects", "quads_for_subjects", "reader"]
+__all__ = ["EmbeddedStore", "RemoteStore", "StoreError", "engine_of", "quads_for_objects", "quads_for_subjects",
+           "reader"]
 
 
-def reader(config: Config, release: Path, graphs: Sequence[str]) -> ox.Store | RemoteStore:
-    """The store a web worker reads a published release from."""
+def reader(config: Config, release: Path, info: dict) -> ox.Store | RemoteStore:
+    """The store a web worker reads a published release from; `info` is its build.json."""
     if config.store.backend == "remote":
-        return RemoteStore(config.store, graphs, query_timeout=config.server.query_timeout)
+        remote = RemoteStore(engine_of(config, info), info.get("graphs", []), query_timeout=config.server.query_timeout)
+        _check_loaded(remote, config.dataset.base_iri, info.get("release"))
+        return remote
     return ox.Store.read_only(str(release / "store"))
+
+
+def _check_loaded(remote: RemoteStore, base: str, release: str | None) -> None:
+    """Refuse to serve a release its engine no longer holds: one rolled back to after a later
+    release was loaded into the same engine (blue/green), which would answer with the later data."""
+    if release and not remote.holds_build(f"{base}graph/meta", f"{base}id/release/{release}/build"):
+        raise StoreError(f"release {release} is not in its engine ({remote.settings.query}): a later release "
+                         "replaced it there, or it was never uploaded; `lod upload` puts it back")
+
+
+def engine_of(config: Config, info: dict) -> StoreSettings:
+    """The engine a release was loaded into (the first, unless [store] has a second)."""
+    engines, n = config.store.engines(), info.get("engine", 0)
+    if n >= len(engines):
+        raise StoreError(f"release {info.get('release')} was loaded into engine {n + 1}, but [store] "
+                         f"lists {len(engines)}: restore its alternate_* settings or run `lod build`")
+    return engines[n]
 
 
 def quads_for_subjects(store: ox.Store | RemoteStore, subjects: Iterable[ox.NamedNode | ox.BlankNode],

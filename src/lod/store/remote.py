@@ -40,6 +40,7 @@ PATTERN = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
 ASK_QUIRK = "__ASK_RETVAL"   # Virtuoso 7 answers ASK as a one-cell table of 0 or 1
 PARTIAL = "S1TAT"   # Virtuoso's "anytime" answer: cut at its MaxQueryExecutionTime, flagged only in headers
 HOLDS_ANY = "ASK WHERE { GRAPH ?g { ?s ?p ?o } }"
+HOLDS_BUILD = "ASK WHERE { GRAPH ?meta { ?build a <http://www.w3.org/ns/prov#Activity> } }"
 HAS_BLANK_NODES = "ASK WHERE { GRAPH ?g { ?s ?p ?o FILTER (isBlank(?s) || isBlank(?o)) } }"
 
 
@@ -141,19 +142,21 @@ class RemoteStore:
 
     # -- writes (the build) --------------------------------------------------------------------
 
-    def stage(self, release: str, source: ox.Store, graphs: Iterable[ox.NamedNode], progress=None) -> Staged:
+    def stage(self, release: str, source: ox.Store, graphs: Iterable[ox.NamedNode], progress=None, *,
+              direct: bool = False) -> Staged:
         """Upload each named graph of `source` into its own staging graph, and all of them into a
         staging union graph; nothing public changes.
 
-        Into an engine holding none of the public graphs (a first upload) they are written
-        directly: no reader has anything to lose, and the swap would move the whole release
-        inside the engine in one transaction (at 1M letters Virtuoso 7.2 passed 19 GB of memory
-        doing so, docs/performance.md)."""
+        `direct` (an engine no reader uses), or into an engine holding none of the public graphs
+        (a first upload), they are written under their public names, each dropped first: no reader
+        has anything to lose, and the swap would move the whole release inside the engine in one
+        transaction (at 1M letters Virtuoso 7.2 passed 19 GB of memory doing so,
+        docs/performance.md)."""
         graphs = list(graphs)
-        fresh = not self.holds_any([self.settings.union_graph, *(g.value for g in graphs)])
+        direct = direct or not self.holds_any([self.settings.union_graph, *(g.value for g in graphs)])
 
         def staging(public: str, name: str) -> str:
-            return public if fresh else f"urn:x-lod:staging:{release}:{name}"
+            return public if direct else f"urn:x-lod:staging:{release}:{name}"
         union = staging(self.settings.union_graph, "union")
         staged = Staged(self, {self.settings.union_graph: union})
         try:
@@ -178,6 +181,11 @@ class RemoteStore:
     def holds_any(self, graphs: Sequence[str]) -> bool:
         """Whether any of `graphs` has a statement in the engine."""
         return bool(self._query(HOLDS_ANY, {ox.Variable("g"): [ox.NamedNode(g) for g in graphs]}, dataset={}))
+
+    def holds_build(self, meta: str, build: str) -> bool:
+        """Whether the engine's `meta` graph records the build activity `build` (lod.provenance)."""
+        return bool(self._query(HOLDS_BUILD, {ox.Variable("meta"): ox.NamedNode(meta),
+                                              ox.Variable("build"): ox.NamedNode(build)}, dataset={}))
 
     def _upload(self, graph: str, body: bytes) -> None:
         """Graph Store HTTP Protocol: POST adds the N-Triples to the graph (created if new)."""

@@ -12,7 +12,7 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -36,14 +36,14 @@ class Release:
 
     path: Path
     base: str
-    open_store: Callable[[Path, Sequence[str]], ox.Store | RemoteStore]
+    open_store: Callable[[Path, dict], ox.Store | RemoteStore]
     cache: dict = field(default_factory=dict)
     _making: dict[str, threading.Lock] = field(default_factory=dict, repr=False)
 
     @cached_property
     def store(self) -> ox.Store | RemoteStore:
         """The release's data, in its embedded store or in the remote one ([store].backend)."""
-        return self.open_store(self.path, self.info.get("graphs", []))
+        return self.open_store(self.path, self.info)
 
     @cached_property
     def info(self) -> dict:

@@ -24,6 +24,7 @@ from serving import BASE, LOOKUPS, OUT, Virtuoso, synthetic
 from lod import config as lod_config
 from lod import store
 
+
 def timings(st, queries: list[str]) -> dict[str, list[tuple[float, int]]]:
     """Milliseconds and rows per query, by look-up kind (the example it was drawn from)."""
     kinds = list(LOOKUPS)
@@ -33,6 +34,7 @@ def timings(st, queries: list[str]) -> dict[str, list[tuple[float, int]]]:
         rows = sum(1 for _ in st.query(query, base_iri=BASE, use_default_graph_as_union=True))
         times[kinds[n % len(kinds)]].append(((time.perf_counter() - begun) * 1000, rows))
     return times
+
 
 def summary(label: str, st, queries: list[str]) -> list[dict]:
     timings(st, queries)   # warm the engine's caches
@@ -45,6 +47,7 @@ def summary(label: str, st, queries: list[str]) -> list[dict]:
                      "p90 ms": round(ms[int(len(ms) * 0.9)], 2), "max ms": round(ms[-1], 2)})
         print(rows[-1], flush=True)
     return rows
+
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -64,6 +67,7 @@ def main() -> None:
     print("| store | query | n | rows (mean) | median ms | p90 ms | max ms |\n|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['store']} | {r['query']} | {r['n']} | {r['rows']} | {r['median ms']} | {r['p90 ms']} | {r['max ms']} |")
+
 
 if __name__ == "__main__":
     main()

@@ -147,8 +147,8 @@ class RemoteStore:
         """Upload each named graph of `source` into its own staging graph, and all of them into a
         staging union graph; nothing public changes.
 
-        `direct` (an engine no reader uses), or into an engine holding none of the public graphs
-        (a first upload), they are written under their public names, each dropped first: no reader
+        With `direct` (an engine no reader uses), or into an engine holding none of the public
+        graphs (a first upload), they are written under their public names, each dropped first: no reader
         has anything to lose, and the swap would move the whole release inside the engine in one
         transaction (at 1M letters Virtuoso 7.2 passed 19 GB of memory doing so,
         docs/performance.md)."""

@@ -18,6 +18,7 @@ from lod import cli
 from lod.build import Pipeline
 from lod.config import Config, load
 from lod.release import Releases
+from oxigraph_server import OxigraphServer
 from virtuoso import Virtuoso, free_port  # noqa: F401  (free_port: shared with tests and benchmarks)
 
 REPO = Path(__file__).resolve().parents[1]
@@ -85,8 +86,12 @@ def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Virtuoso]:
 @pytest.fixture(scope="session")
 def remote_edition(built_edition, virtuoso: Virtuoso, tmp_path_factory: pytest.TempPathFactory):
     """The same release as `built_edition`, served from Virtuoso (`lod upload`): (config, build result)."""
-    folder = tmp_path_factory.mktemp("edition-remote")
-    config = load(write_config(folder, REPO / "data", extra=virtuoso.store_settings()))
+    return _uploaded(built_edition, virtuoso.store_settings(), tmp_path_factory.mktemp("edition-remote"))
+
+
+def _uploaded(built_edition, store_settings: str, folder: Path) -> tuple[Config, object]:
+    """The built edition's release in `folder`, uploaded to a remote engine (`lod upload`)."""
+    config = load(write_config(folder, REPO / "data", extra=store_settings))
     shutil.copytree(built_edition[0].path("var"), config.path("var"), symlinks=True)
     result = dataclasses.replace(built_edition[1], path=Releases(config.path("var")).current())
     assert cli.main(["--config", str(config.root / "lod.toml"), "upload"]) == 0
@@ -132,10 +137,18 @@ def virtuoso_server(remote_edition, tmp_path_factory: pytest.TempPathFactory) ->
     yield from _serve(remote_edition[0], tmp_path_factory.mktemp("server") / "server.log")
 
 
-@pytest.fixture(scope="session", params=["embedded", "virtuoso"])
+@pytest.fixture(scope="session")
+def oxigraph_server(built_edition, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The edition uploaded to an Oxigraph server (a second remote engine) and served from it."""
+    with OxigraphServer(tmp_path_factory.mktemp("oxigraph")) as engine:
+        config, _ = _uploaded(built_edition, engine.store_settings(), tmp_path_factory.mktemp("edition-oxigraph"))
+        yield from _serve(config, tmp_path_factory.mktemp("server") / "server.log")
+
+
+@pytest.fixture(scope="session", params=["embedded", "virtuoso", "oxigraph"])
 def server(request: pytest.FixtureRequest) -> str:
-    """The edition served over a socket; every test using it runs twice: on the embedded store
-    and on Virtuoso (the remote backend), with the same expectations."""
+    """The edition served over a socket; every test using it runs three times: on the embedded
+    store, and on Virtuoso and on an Oxigraph server (the remote backend), with the same expectations."""
     return request.getfixturevalue(f"{request.param}_server")
 
 

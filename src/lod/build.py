@@ -25,7 +25,7 @@ from rich.table import Table
 
 from lod import changes, docs, dumps, index, mapping, provenance, rq, tables, validate, void
 from lod.harvest import beacon, cmif
-from lod.config import Config
+from lod.config import Config, StoreSettings
 from lod.release import BUILDING, Releases
 from lod.store import EmbeddedStore, RemoteStore
 
@@ -72,7 +72,7 @@ class BuildResult:
     unresolved: list[tables.Unresolved] = field(default_factory=list)
 
 
-def _record(release: Path | None) -> dict:
+def read_record(release: Path | None) -> dict:
     """A published release's build.json ({} when there is none yet)."""
     return json.loads((release / "build.json").read_text(encoding="utf-8")) if release else {}
 
@@ -143,10 +143,11 @@ class Pipeline:
         self.console.print(f"Building release [bold]{release}[/] from {self.data}")
         try:
             last = releases.current()
-            engine = self._next_engine(last)
+            before = read_record(last)
+            engine = self._next_engine(before)
             result = self._build(release, work, started, last, engine)
             if engine is not None:
-                self.upload(work, engine, retired=_record(last).get("graphs", []),
+                self.upload(work, self.config.store.engines()[engine], retired=before.get("graphs", []),
                             direct=len(self.config.store.engines()) > 1)
             result.path = releases.publish(release, work)
         except BaseException:
@@ -157,14 +158,14 @@ class Pipeline:
             self.console.print(f"  removed the store of release {old} (its downloads are kept)")
         return result
 
-    def _next_engine(self, last: Path | None) -> int | None:
+    def _next_engine(self, before: dict) -> int | None:
         """Remote backend: which engine of [store] the release goes into. With two, the one not
-        serving the last release: loading it touches nothing readers see."""
+        serving the last release (`before`, its build.json): loading it touches nothing readers see."""
         if self.config.store.backend != "remote":
             return None
-        if len(self.config.store.engines()) == 1 or last is None:
+        if len(self.config.store.engines()) == 1 or not before:
             return 0
-        return 1 - _record(last).get("engine", 0)
+        return 1 - before.get("engine", 0)
 
     def _build(self, release: str, work: Path, started: datetime, last: Path | None,
                engine: int | None) -> BuildResult:
@@ -215,20 +216,19 @@ class Pipeline:
             **({} if engine is None else {"engine": engine})}, indent=2))
         return result
 
-    def upload(self, release: Path, engine: int = 0, retired: list[str] | None = None, *,
+    def upload(self, release: Path, engine: StoreSettings, retired: list[str] | None = None, *,
                direct: bool = False) -> None:
-        """Remote backend: upload a release (its embedded store) into the `engine`th engine of
-        [store], into staging graphs, then swap them in with one Update request, dropping
-        `retired` public graphs the release lacks. `direct`: the engine serves no reader (the
-        second of blue/green), so its graphs are replaced in place. In a build it is the last
-        step before `current` moves, so a failure publishes nothing."""
+        """Remote backend: upload a release (its embedded store) into `engine` (one of [store]'s),
+        into staging graphs, then swap them in with one Update request, dropping `retired` public
+        graphs the release lacks. `direct`: the engine serves no reader (the second of
+        blue/green), so its graphs are replaced in place. In a build it is the last step before
+        `current` moves, so a failure publishes nothing."""
         source = ox.Store.read_only(str(release / "store"))
         graphs = sorted(source.named_graphs(), key=lambda g: g.value)
         with self.phase("upload", spinner=False), \
                 Progress(*Progress.get_default_columns(), MofNCompleteColumn(), console=self.console) as bar:
             task = bar.add_task("upload to the remote store", total=len(source))
-            settings = self.config.store.engines()[engine]
-            remote = RemoteStore(settings, [], query_timeout=settings.timeout)
+            remote = RemoteStore(engine, [], query_timeout=engine.timeout)
             staged = remote.stage(release.name.removeprefix(BUILDING), source, graphs, direct=direct,
                                   progress=lambda n: bar.advance(task, n))
             try:
@@ -241,7 +241,7 @@ class Pipeline:
         """CMIF and BEACON beside the dumps. The CMIF file keeps the last release's publication
         date while its content is unchanged, so correspSearch re-reads it only when it changed."""
         dataset = self.config.dataset
-        before = _record(last).get("cmif", {})
+        before = read_record(last).get("cmif", {})
         digest, published = cmif.write(store, dataset, out / cmif.FILE_NAME,
                                        lambda d: before["published"] if before.get("sha256") == d else now)
         beacon.write(store, out / beacon.FILE_NAME, dataset, timestamp=now)

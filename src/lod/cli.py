@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import sys
 import tempfile
 from pathlib import Path
@@ -13,7 +12,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from lod import config as config_module
-from lod.build import Pipeline, ValidationFailed, print_summary
+from lod.build import Pipeline, ValidationFailed, print_summary, read_record
 from lod.changes import IrisDropped
 from lod.config import Config
 from lod.linking.wikidata import WikidataError
@@ -55,9 +54,8 @@ def cmd_upload(args: argparse.Namespace, console: Console) -> int:
     current = Releases(config.path("var")).current()
     if current is None:
         return report(console, "Nothing is published yet:", ["run `lod build` first"])
-    info = json.loads((current / "build.json").read_text(encoding="utf-8"))
-    engine = engine_of(config, info)
-    Pipeline(config, console).upload(current, info.get("engine", 0))
+    engine = engine_of(config, read_record(current))
+    Pipeline(config, console).upload(current, engine)
     console.print(f"Release [bold]{current.name}[/] is now in the remote store ({engine.query}).")
     return 0
 

@@ -17,7 +17,7 @@ from rdflib.namespace import RDFS, VOID
 
 from conftest import BASE, select
 from lod.web import create_app
-from lod.web.describe import describe
+from lod.web.describe import LABELS, describe, labels
 from lod.web.published import Release
 
 ENTITIES = ["document/5", "person/bukharin", "organisation/politburo", "place/sochi",
@@ -115,6 +115,19 @@ def test_labels_of_properties_and_classes_are_asked_once_per_release(built_editi
         asked.append(counting.asked - before)
     assert str(RDFS.label) in known and "https://schema.org/mentions" in known
     assert asked[1] < asked[0]
+
+
+def test_a_label_is_the_preferred_one_and_asked_no_further_than_it():
+    """rdfs:label before skos:prefLabel before schema:name; once a subject's preferred label is
+    found, the embedded store is not asked for the others."""
+    store = ox.Store()
+    both, name_only = ox.NamedNode(BASE + "id/both"), ox.NamedNode(BASE + "id/name-only")
+    for s, p, o in [(both, LABELS[1], "pref"), (both, LABELS[0], "label"), (name_only, LABELS[2], "name")]:
+        store.add(ox.Quad(s, p, ox.Literal(o)))
+    counting = Counting(store)
+    found = labels(counting, [both])
+    assert found[both.value].object.value == "label" and counting.asked == 1
+    assert labels(counting, [name_only])[name_only.value].object.value == "name" and counting.asked == 4
 
 
 @pytest.mark.parametrize("accept,expected", [("text/html", "text/html"), ("text/turtle", "text/turtle"),

@@ -49,13 +49,28 @@ def engine_of(config: Config, info: dict) -> StoreSettings:
 
 
 def quads_for_subjects(store: ox.Store | RemoteStore, subjects: Iterable[ox.NamedNode | ox.BlankNode],
-                       predicates: Sequence[ox.NamedNode] | None = None) -> Iterator[ox.Quad]:
+                       predicates: Sequence[ox.NamedNode] | None = None, *, first: bool = False) -> Iterator[ox.Quad]:
     """The quads of many subjects (with one of `predicates`, if given): one request to a remote
-    store, one pattern per pair on the embedded one (where a pattern costs microseconds)."""
+    store, one pattern per pair on the embedded one (where a pattern costs microseconds).
+
+    `first`: `predicates` are in order of preference and the caller keeps only each subject's
+    best, so the embedded store stops at the first one a subject has (a label is asked once, not
+    three times); a remote store answers them all in its one request."""
     if isinstance(store, RemoteStore):
         return store.quads_for_subjects((s for s in subjects if isinstance(s, ox.NamedNode)), predicates)
-    return (q for s in dict.fromkeys(subjects) for p in (predicates or [None])
-            for q in store.quads_for_pattern(s, p, None))
+    return (q for s in dict.fromkeys(subjects) for q in _patterns(store, s, predicates or [None], first))
+
+
+def _patterns(store: ox.Store, subject, predicates: Sequence, first: bool) -> Iterator[ox.Quad]:
+    for p in predicates:
+        quads = store.quads_for_pattern(subject, p, None)
+        if not first:
+            yield from quads
+            continue
+        found = list(quads)
+        yield from found
+        if found:
+            return
 
 
 def quads_for_objects(store: ox.Store | RemoteStore, objects: Iterable[ox.NamedNode]) -> Iterator[ox.Quad]:

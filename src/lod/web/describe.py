@@ -83,7 +83,7 @@ def labels(store: ox.Store, terms: Iterable) -> dict[str, ox.Triple]:
     """Each term's label as an rdfs:label statement, from rdfs:label, skos:prefLabel or
     schema:name (in that order of preference), asked for all the terms at once."""
     found: dict[str, tuple[int, ox.Triple]] = {}
-    for q in quads_for_subjects(store, terms, LABELS):
+    for q in quads_for_subjects(store, terms, LABELS, first=True):
         rank = LABELS.index(q.predicate)
         if rank < found.get(q.subject.value, (len(LABELS),))[0]:
             found[q.subject.value] = (rank, ox.Triple(q.subject, LABELS[0], q.object))
@@ -128,7 +128,7 @@ def _ancestors(store: ox.Store, iri: ox.NamedNode, own: list[ox.Triple]) -> tupl
         chain.append(up.object)
         if len(chain) == MAX_DEPTH:
             break
-        up = _container([q.triple for q in quads_for_subjects(store, [up.object], CONTAINERS)])
+        up = _container([q.triple for q in quads_for_subjects(store, [up.object], CONTAINERS, first=True)])
     return chain[::-1], links
 
 

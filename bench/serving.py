@@ -4,7 +4,8 @@ Serves a release with `lod serve` (gunicorn, [server].workers sync workers) on t
 twice — with the per-worker response cache and without it (every request described and
 rendered) — then the same release from Virtuoso (the remote backend, cache off), and the same
 data (the release's Turtle dump) with rdflib-endpoint. Each scenario runs wrk for --seconds with
-16 connections over a rotating list of URLs. Prints a Markdown table for docs/performance.md and
+16 connections over a rotating list of URLs; before that, document and person pages are each
+asked once (first visits: on a remote store, nothing of them remembered by the workers). Prints a Markdown table for docs/performance.md and
 writes bench/out/serving/<corpus>-<servers>.json.
 
     make bench-serve          # the edition: .venv/bin/python bench/serving.py --seconds 15
@@ -30,6 +31,7 @@ import subprocess
 import sys
 import time
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -149,6 +151,24 @@ def wrk(url: str, paths: list[str], accept: str, seconds: int) -> dict:
     return json.loads(line[5:])
 
 
+def first_visits(url: str, paths: list[str], accept: str) -> dict:
+    """Each path asked once by 16 clients at a time, before wrk repeats them: what a crawler
+    walking the corpus meets. On a remote store every one is a page its worker has not described
+    before, so its requests go to the engine; wrk's later rounds find most answers remembered."""
+    def one(path: str) -> tuple[float, int]:
+        begun = time.perf_counter()
+        status = requests.get(url + path, headers={"Accept": accept}, timeout=120).status_code
+        return time.perf_counter() - begun, status
+
+    begun = time.perf_counter()
+    with ThreadPoolExecutor(16) as pool:
+        done = list(pool.map(one, dict.fromkeys(paths)))
+    seconds, latencies = time.perf_counter() - begun, sorted(t * 1000 for t, _ in done)
+    return {"requests": len(done), "seconds": round(seconds, 2), "rps": len(done) / seconds,
+            "p50_ms": latencies[len(done) // 2], "p99_ms": latencies[int(len(done) * 0.99)],
+            "errors": sum(status != 200 for _, status in done)}
+
+
 def sparql_paths(prefix: str, queries: list[str], with_base: bool) -> list[str]:
     return [f"{prefix}?query={quote((f'BASE <{BASE}>' + chr(10) if with_base else '') + q)}" for q in queries]
 
@@ -215,6 +235,11 @@ def main() -> None:
                      f"http://127.0.0.1:{port}/", OUT / f"serve-{len(results)}.log")
         url = f"http://127.0.0.1:{port}"
         try:
+            for scenario, paths, accept in (("document pages, HTML", scenarios.documents, "text/html"),
+                                            ("person pages, HTML (backlink lists)", scenarios.persons, "text/html")):
+                results.append({"server": label, "scenario": f"{scenario}, first visits (each page once)",
+                                **first_visits(url, paths, accept)})
+                print(results[-1], flush=True)
             for scenario, paths, accept in (
                     ("document pages, HTML", scenarios.documents, "text/html"),
                     ("person pages, HTML (backlink lists)", scenarios.persons, "text/html"),

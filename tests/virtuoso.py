@@ -63,7 +63,7 @@ class Virtuoso:
     """`with Virtuoso(folder) as v:` starts the server and stops it; v.sparql, v.graph_store."""
 
     def __init__(self, folder: Path, memory_gb: float = 1.0):
-        self.folder = folder
+        self.folder = folder.resolve()   # the server runs in it and reads its ini by this path
         self.http_port, self.sql_port = free_port(), free_port()
         # Virtuoso's rule of thumb: 85,000 buffers (8 KiB pages) per GB given to it.
         self.buffers = int(85000 * memory_gb)

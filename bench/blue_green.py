@@ -1,0 +1,117 @@
+"""Benchmark: the next release built into a second engine while the first keeps serving (blue/green).
+
+Two Virtuoso servers: blue holds the served release of a built corpus (uploaded by an earlier
+`bench/serving.py --servers virtuoso` run into bench/out/serving/virtuoso), green starts empty.
+`lod serve` serves from blue (cache off); `lod build` over the same tables maps, validates, loads
+and uploads the next release into green while wrk asks document pages in windows of --seconds;
+the build then moves `current` and each worker switches to green at its next request. Prints
+each window's rate, p99, errors and the release that answered, the build's phases, how long
+after the build ended the first page came from the new release, and checks that blue was never
+written. Writes bench/out/serving/blue-green-<corpus>.json.
+
+    .venv/bin/python bench/serving.py --build bench/out/builds/100000 --servers virtuoso   # fills blue
+    .venv/bin/python bench/blue_green.py --build bench/out/builds/100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import requests
+
+from serving import OUT, REPO, first_visits, free_port, start, synthetic, wrk
+from virtuoso import Virtuoso
+from lod.config import StoreSettings, load
+from lod.store import RemoteStore
+
+FOOTER = re.compile(r"Release (\d{8}T\d{6}Z)")
+
+
+def served_release(url: str, path: str) -> str:
+    """The release named in a page's footer."""
+    found = FOOTER.search(requests.get(url + path, timeout=120).text)
+    return found.group(1) if found else "?"
+
+
+def holds(engine: StoreSettings, base: str, release: str) -> bool:
+    """Whether the engine holds the release (its build activity in the meta graph)."""
+    store = RemoteStore(engine, [], query_timeout=60)
+    return store.holds_build(f"{base}graph/meta", f"{base}id/release/{release}/build")
+
+
+def switch_seen(url: str, path: str, old: str, seconds: float = 60) -> float | None:
+    """Seconds until a page names a release other than `old` (None: not within `seconds`)."""
+    begun = time.monotonic()
+    while time.monotonic() - begun < seconds:
+        if served_release(url, path) != old:
+            return round(time.monotonic() - begun, 2)
+        time.sleep(0.1)
+    return None
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--build", type=Path, required=True, help="a folder of bench/build_phases.py (lod.toml, var/)")
+    ap.add_argument("--seconds", type=int, default=10, help="length of each wrk window")
+    ap.add_argument("--virtuoso-gb", type=float, default=4.0, help="memory given to each Virtuoso's buffers")
+    args = ap.parse_args()
+    build = args.build.resolve()
+    before = (build / "var" / "current").resolve()
+    documents = synthetic(json.loads((before / "build.json").read_text())["coverage"]).documents
+    shutil.rmtree(OUT / "virtuoso-green", ignore_errors=True)
+    with Virtuoso(OUT / "virtuoso", args.virtuoso_gb) as blue, Virtuoso(OUT / "virtuoso-green", args.virtuoso_gb) as green:
+        settings = OUT / "blue-green.toml"
+        settings.write_text(build.joinpath("lod.toml").read_text() + blue.store_settings()
+                            + f'alternate_query = "{green.sparql}"\nalternate_update = "{green.sparql}"\n'
+                            + f'alternate_graph_store = "{green.graph_store}"\ntimeout = 3600\n'
+                            + "[server]\nworkers = 2\ncache_mib = 0\n")
+        config = load(settings)
+        base, (blue_engine, green_engine) = config.dataset.base_iri, config.store.engines()
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        server = start([str(REPO / ".venv" / "bin" / "lod"), "--config", str(settings), "serve", "--port", str(port)],
+                       url + "/", OUT / "blue-green-serve.log")
+        windows: list[dict] = []
+        try:
+            warm = first_visits(url, documents, "text/html")
+            print("first visits from blue:", warm, flush=True)
+            begun = time.monotonic()
+            lod = subprocess.Popen([str(REPO / ".venv" / "bin" / "lod"), "--config", str(settings), "build"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            ended = switched = None
+            while ended is None or len([w for w in windows if w["start_s"] >= ended]) < 2:
+                window = {"start_s": round(time.monotonic() - begun, 1),
+                          **wrk(url, documents, "text/html", args.seconds),
+                          "release": served_release(url, documents[0])}
+                windows.append(window)
+                print(window, flush=True)
+                if ended is None and lod.poll() is not None:
+                    ended = round(time.monotonic() - begun, 1)
+                    switched = switch_seen(url, documents[0], before.name) if lod.returncode == 0 else None
+            log = lod.stdout.read()
+            after = (build / "var" / "current").resolve()
+            checks = {"build exit": lod.returncode, "build seconds": ended,
+                      "seconds from build end to a page of the new release": switched,
+                      "blue holds the old release": holds(blue_engine, base, before.name),
+                      "blue holds the new release": holds(blue_engine, base, after.name),
+                      "green holds the new release": holds(green_engine, base, after.name)}
+        finally:
+            server.terminate()
+            server.wait()
+    print(log[-3000:])
+    (OUT / f"blue-green-{build.name}.json").write_text(json.dumps({"windows": windows, "checks": checks,
+                                                                   "first_visits": warm}, indent=2))
+    print("\n| window from s | release | requests/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|---|")
+    for w in windows:
+        print(f"| {w['start_s']} | {w['release']} | {w['rps']:,.0f} | {w['p50_ms']:.1f} | {w['p99_ms']:.1f} | {w['errors']} |")
+    print("\n" + "\n".join(f"- {k}: {v}" for k, v in checks.items()))
+
+
+if __name__ == "__main__":
+    main()

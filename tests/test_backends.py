@@ -21,7 +21,7 @@ from urllib3.connection import HTTPConnection
 from lod.build import Pipeline
 from lod.config import load
 from lod.release import Releases
-from lod.store import RemoteStore, StoreError, engine_of, quads_for_subjects
+from lod.store import RemoteStore, StoreError, engine_of, quads_around, quads_for_subjects
 from lod.web.describe import LABELS
 from lod.web import create_app
 from lod.web.sparql import examples
@@ -114,6 +114,24 @@ def test_many_subjects_are_one_request_and_answer_as_the_embedded_store(remote_e
         assert len(requests_sent) == before + 1
         assert set(quads_for_subjects(remote, subjects, predicates)) == expected   # remembered: no request
         assert len(requests_sent) == before + 1
+
+
+def test_statements_and_links_in_of_many_terms_are_one_request(remote_edition, built_edition):
+    """A page's own statements and links in (and each level of its owned nodes) are one request
+    to a remote store; the answer is the embedded store's, and it is remembered for the patterns
+    asked later."""
+    config, _ = remote_edition
+    embedded = built_edition[2]
+    remote = RemoteStore(config.store, [g.value for g in embedded.named_graphs()], query_timeout=30)
+    requests_sent: list[str] = []
+    remote.http.hooks["response"].append(lambda response, *args, **kwargs: requests_sent.append(response.url))
+    terms = [ox.NamedNode(f"{BASE}id/{e}") for e in ENTITIES]
+    expected = set(quads_around(embedded, terms))
+    assert set(quads_around(remote, terms)) == expected and len(requests_sent) == 1
+    assert {q.subject for q in expected} & set(terms) and {q.object for q in expected} & set(terms)
+    for term in terms:
+        assert set(remote.quads_for_pattern(term, None, None)) == set(embedded.quads_for_pattern(term, None, None))
+    assert len(requests_sent) == 1
 
 
 @pytest.mark.parametrize("keep_alive", [False, True])

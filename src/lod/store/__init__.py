@@ -18,7 +18,7 @@ from lod.config import Config, StoreSettings
 from lod.store.embedded import EmbeddedStore
 from lod.store.remote import RemoteStore, StoreError
 
-__all__ = ["EmbeddedStore", "RemoteStore", "StoreError", "engine_of", "quads_for_objects", "quads_for_subjects",
+__all__ = ["EmbeddedStore", "RemoteStore", "StoreError", "engine_of", "quads_around", "quads_for_subjects",
            "reader"]
 
 
@@ -73,8 +73,10 @@ def _patterns(store: ox.Store, subject, predicates: Sequence, first: bool) -> It
             return
 
 
-def quads_for_objects(store: ox.Store | RemoteStore, objects: Iterable[ox.NamedNode]) -> Iterator[ox.Quad]:
-    """The quads pointing at any of `objects`: one request to a remote store (see above)."""
+def quads_around(store: ox.Store | RemoteStore, terms: Iterable[ox.NamedNode]) -> Iterator[ox.Quad]:
+    """The quads with any of `terms` as subject or as object (one with a term on both sides may
+    come twice): one request to a remote store, two patterns per term on the embedded one."""
     if isinstance(store, RemoteStore):
-        return store.quads_for_objects(objects)
-    return (q for o in dict.fromkeys(objects) for q in store.quads_for_pattern(None, None, o))
+        return store.quads_around(terms)
+    return (q for t in dict.fromkeys(terms) for pattern in ((t, None, None), (None, None, t))
+            for q in store.quads_for_pattern(*pattern))

@@ -37,6 +37,9 @@ TRIPLES = "application/n-triples"
 PATTERN_CACHE = 200_000  # quads of pattern answers remembered per worker (roughly 100 MB)
 CACHED_QUADS = 200       # larger answers (long backlink lists) are asked again each time
 PATTERN = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+# The quads with ?t as subject or as object (?t bound to several terms by VALUES).
+AROUND = ("SELECT ?s ?p ?o ?g WHERE { { GRAPH ?g { ?t ?p ?o } BIND (?t AS ?s) } "
+          "UNION { GRAPH ?g { ?s ?p ?t } BIND (?t AS ?o) } }")
 ASK_QUIRK = "__ASK_RETVAL"   # Virtuoso 7 answers ASK as a one-cell table of 0 or 1
 PARTIAL = "S1TAT"   # Virtuoso's "anytime" answer: cut at its MaxQueryExecutionTime, flagged only in headers
 HOLDS_ANY = "ASK WHERE { GRAPH ?g { ?s ?p ?o } }"
@@ -109,30 +112,33 @@ class RemoteStore:
         """`quads_for_pattern(s, p)` for every subject and predicate (any predicate if None),
         asked in one request for all the pairs not remembered: a resource page's labels and
         last changes would otherwise cost a round trip per term."""
-        return self._quads_for(0, subjects, predicates)
+        return self._quads_for((0,), subjects, predicates)
 
-    def quads_for_objects(self, objects: Iterable[ox.NamedNode]) -> Iterator[ox.Quad]:
-        """`quads_for_pattern(None, None, o)` for every object, in one request (see above)."""
-        return self._quads_for(2, objects, None)
+    def quads_around(self, terms: Iterable[ox.NamedNode]) -> Iterator[ox.Quad]:
+        """The quads of every term as subject and as object, in one request (a page's own
+        statements and links in; a level of its owned nodes and the links into them)."""
+        return self._quads_for((0, 2), terms, None)
 
-    def _quads_for(self, position: int, terms: Iterable[ox.NamedNode],
+    def _quads_for(self, positions: tuple[int, ...], terms: Iterable[ox.NamedNode],
                    predicates: Sequence[ox.NamedNode] | None) -> Iterator[ox.Quad]:
-        keys = [_key(position, t, p) for t in dict.fromkeys(terms) for p in (predicates or [None])]
+        keys = [_key(at, t, p) for t in dict.fromkeys(terms) for at in positions for p in (predicates or [None])]
         missing = [k for k in keys if k not in self._patterns]
-        answers: dict[tuple, list[ox.Quad]] = {k: [] for k in missing}
+        answers: dict[tuple, dict[ox.Quad, None]] = {k: {} for k in missing}
         if missing:
-            bound = {ox.Variable("spo"[position]): list(dict.fromkeys(k[position] for k in missing))}
+            asked = list(dict.fromkeys(k[at] for k in missing for at in positions if k[at] is not None))
+            bound = {ox.Variable("t" if len(positions) > 1 else "spo"[positions[0]]): asked}
             if predicates:
                 bound[ox.Variable("p")] = list(predicates)
-            for row in self._query(PATTERN, bound, dataset={}):
+            for row in self._query(AROUND if len(positions) > 1 else PATTERN, bound, dataset={}):
                 if row["g"].value in self._graph_set:
                     quad = ox.Quad(row["s"], row["p"], row["o"], row["g"])
-                    key = _key(position, quad[position], quad.predicate if predicates else None)
-                    if key in answers:
-                        answers[key].append(quad)
+                    for at in positions:
+                        key = _key(at, quad[at], quad.predicate if predicates else None)
+                        if key in answers:
+                            answers[key][quad] = None
             for key, quads in answers.items():
                 if len(quads) <= CACHED_QUADS:
-                    self._patterns[key] = quads
+                    self._patterns[key] = list(quads)
         for key in keys:
             yield from answers[key] if key in answers else self._patterns[key]
 

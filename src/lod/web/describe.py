@@ -8,9 +8,9 @@ A description holds:
     relationship nodes (an office held, a citation) and are described inline;
   * a label for every IRI it mentions.
 Everything is read with the store's triple-pattern API: no query parsing on the hot path of the
-embedded store; on a remote store the labels, relationship nodes, last changes and each level of
-owned nodes of a page are each one request (`lod.store.quads_for_subjects`, `quads_for_objects`),
-not one per term.
+embedded store; on a remote store the resource's statements and links in, each level of its owned
+nodes, the labels, relationship nodes and last changes of a page are each one request
+(`lod.store.quads_around`, `quads_for_subjects`), not one per term.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from datetime import datetime
 
 import pyoxigraph as ox
 
-from lod.store import quads_for_objects, quads_for_subjects
+from lod.store import quads_around, quads_for_subjects
 from lod.vocab import LABEL_PROPERTIES
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -74,9 +74,8 @@ class Description:
         return list(dict.fromkeys(out))
 
 
-def _triples(store: ox.Store, subject, quiet: frozenset = frozenset()) -> list[ox.Triple]:
-    return list(dict.fromkeys(q.triple for q in store.quads_for_pattern(subject, None, None)
-                              if q.graph_name not in quiet))
+def _triples(around: list[ox.Quad], subject) -> list[ox.Triple]:
+    return list(dict.fromkeys(q.triple for q in around if q.subject == subject))
 
 
 def labels(store: ox.Store, terms: Iterable) -> dict[str, ox.Triple]:
@@ -106,10 +105,10 @@ def _owned(store: ox.Store, roots: dict) -> dict[ox.NamedNode | ox.BlankNode, di
                     and node.value.startswith(root.value + "/") and node not in owned[root]}:
         outgoing: dict = {node: {} for node in level}
         incoming: dict = {node: {} for node in level}
-        for q in quads_for_subjects(store, level):
-            outgoing[q.subject][q.triple] = None
-        for q in quads_for_objects(store, level):
-            if q.subject != level[q.object]:
+        for q in quads_around(store, level):
+            if q.subject in level:
+                outgoing[q.subject][q.triple] = None
+            if q.object in level and q.subject != level[q.object]:
                 incoming[q.object][q.triple] = None
         for node, root in level.items():
             owned[root][node] = list(dict.fromkeys([*outgoing[node], *incoming[node]]))
@@ -138,13 +137,13 @@ def _container(triples: list[ox.Triple]) -> ox.Triple | None:
     return min(ups, key=lambda t: CONTAINERS.index(t.predicate)) if ups else None
 
 
-def _incoming(store: ox.Store, iri: ox.NamedNode, page: int, size: int,
-              quiet: frozenset) -> tuple[list[Incoming], bool]:
+def _incoming(around: list[ox.Quad], iri: ox.NamedNode, page: int, size: int,
+               quiet: frozenset) -> tuple[list[Incoming], bool]:
     """Incoming links per property: the total, and the page's slice. Subjects are sorted by IRI,
     so a page holds the same links whatever order the store (embedded or remote) returns them in."""
     groups: dict[ox.NamedNode, set] = {}
-    for q in store.quads_for_pattern(None, None, iri):
-        if q.graph_name not in quiet:
+    for q in around:
+        if q.object == iri and q.graph_name not in quiet:
             groups.setdefault(q.predicate, set()).add(q.subject)
     start, more, out = (page - 1) * size, False, []
     for predicate in sorted(groups, key=lambda p: p.value):
@@ -177,10 +176,11 @@ def describe(store: ox.Store, iri: ox.NamedNode, *, page: int = 1, size: int = 1
     for the release. Every page names the same few hundred, most with no label in the store, and
     each unlabelled term costs a lookup per label property (at 1M letters, half the label lookups
     of a person page)."""
-    own = _triples(store, iri)
+    around = list(quads_around(store, [iri]))
+    own = _triples(around, iri)
     owned = _owned(store, {iri: own})[iri]
     ancestors, up_links = _ancestors(store, iri, own)
-    incoming, more = _incoming(store, iri, page, size, quiet)
+    incoming, more = _incoming(around, iri, page, size, quiet)
     named: dict[str, str] = {}
     asked: set[str] = set()
     extra: list[ox.Triple] = list(up_links)

@@ -4,13 +4,15 @@ Two Virtuoso servers: blue holds the served release of a built corpus (uploaded 
 `bench/serving.py --servers virtuoso` run into bench/out/serving/virtuoso), green starts empty.
 `lod serve` serves from blue (cache off); `lod build` over the same tables maps, validates, loads
 and uploads the next release into green while wrk asks document pages in windows of --seconds;
-the build then moves `current` and each worker switches to green at its next request. Prints
+the build then moves `current` and each worker switches to green at its next request. With
+--restart, the build's [store].after_load asks this script to restart green before `current`
+moves (a freshly loaded Virtuoso plans multi-term queries badly until it restarts). Prints
 each window's rate, p99, errors and the release that answered, the build's phases, how long
 after the build ended the first page came from the new release, and checks that blue was never
 written. Writes bench/out/serving/blue-green-<corpus>.json.
 
     .venv/bin/python bench/serving.py --build bench/out/builds/100000 --servers virtuoso   # fills blue
-    .venv/bin/python bench/blue_green.py --build bench/out/builds/100000
+    .venv/bin/python bench/blue_green.py --build bench/out/builds/100000 [--restart]
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import json
 import re
 import shutil
 import subprocess
+import sys
+import threading
 import time
 from pathlib import Path
 
@@ -31,6 +35,10 @@ from lod.config import StoreSettings, load
 from lod.store import RemoteStore
 
 FOOTER = re.compile(r"Release (\d{8}T\d{6}Z)")
+# [store].after_load with --restart: ask this script to restart the engine just loaded, and wait.
+REQUEST = OUT / "restart-request"
+ASK = ("import os, pathlib, sys, time; p = pathlib.Path(sys.argv[1]); "
+       "p.write_text(os.environ['LOD_ENGINE_QUERY']); [time.sleep(0.2) for _ in iter(p.exists, False)]")
 
 
 def served_release(url: str, path: str) -> str:
@@ -55,11 +63,28 @@ def switch_seen(url: str, path: str, old: str, seconds: float = 60) -> float | N
     return None
 
 
+def restarter(engines: list[Virtuoso], stop: threading.Event) -> threading.Thread:
+    """Restarts the engine named in REQUEST (the after_load command's), then removes it."""
+    def run() -> None:
+        while not stop.wait(0.2):
+            if REQUEST.exists():
+                engine = next(e for e in engines if e.sparql == REQUEST.read_text())
+                begun = time.monotonic()
+                engine.__exit__()
+                engine.__enter__()
+                print(f"restarted {engine.sparql} in {time.monotonic() - begun:.1f} s", flush=True)
+                REQUEST.unlink()
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", type=Path, required=True, help="a folder of bench/build_phases.py (lod.toml, var/)")
     ap.add_argument("--seconds", type=int, default=10, help="length of each wrk window")
     ap.add_argument("--virtuoso-gb", type=float, default=4.0, help="memory given to each Virtuoso's buffers")
+    ap.add_argument("--restart", action="store_true", help="restart green after the load, before the switch")
     args = ap.parse_args()
     build = args.build.resolve()
     before = (build / "var" / "current").resolve()
@@ -70,6 +95,8 @@ def main() -> None:
         settings.write_text(build.joinpath("lod.toml").read_text() + blue.store_settings()
                             + f'alternate_query = "{green.sparql}"\nalternate_update = "{green.sparql}"\n'
                             + f'alternate_graph_store = "{green.graph_store}"\ntimeout = 3600\n'
+                            + (f'after_load = {json.dumps([sys.executable, "-c", ASK, str(REQUEST)])}\n'
+                               if args.restart else "")
                             + "[server]\nworkers = 2\ncache_mib = 0\n")
         config = load(settings)
         base, (blue_engine, green_engine) = config.dataset.base_iri, config.store.engines()
@@ -78,6 +105,8 @@ def main() -> None:
         server = start([str(REPO / ".venv" / "bin" / "lod"), "--config", str(settings), "serve", "--port", str(port)],
                        url + "/", OUT / "blue-green-serve.log")
         windows: list[dict] = []
+        stop = threading.Event()
+        restarter([blue, green], stop)
         try:
             warm = first_visits(url, documents, "text/html")
             print("first visits from blue:", warm, flush=True)
@@ -102,10 +131,11 @@ def main() -> None:
                       "blue holds the new release": holds(blue_engine, base, after.name),
                       "green holds the new release": holds(green_engine, base, after.name)}
         finally:
+            stop.set()
             server.terminate()
             server.wait()
     print(log[-3000:])
-    (OUT / f"blue-green-{build.name}.json").write_text(json.dumps({"windows": windows, "checks": checks,
+    (OUT / f"blue-green-{build.name}{'-restart' if args.restart else ''}.json").write_text(json.dumps({"windows": windows, "checks": checks,
                                                                    "first_visits": warm}, indent=2))
     print("\n| window from s | release | requests/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|---|")
     for w in windows:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import sys
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -245,6 +246,38 @@ def blue_green(tmp_path_factory: pytest.TempPathFactory):
     """Two Virtuoso servers of the test's own, the second as [store]'s alternate engine."""
     with Virtuoso(tmp_path_factory.mktemp("blue")) as blue, Virtuoso(tmp_path_factory.mktemp("green")) as green:
         yield blue, green
+
+
+RECORD = """import json, os, sys
+json.dump({"query": os.environ["LOD_ENGINE_QUERY"], "current": os.path.realpath(sys.argv[2])}, open(sys.argv[1], "w"))
+"""
+
+
+def test_a_command_runs_on_the_loaded_engine_before_the_release_is_published(blue_green, tmp_path):
+    """[store].after_load (e.g. restarting Virtuoso, slow after a load until it restarts) runs
+    with the loaded engine's URLs while `current` still names the release before; the build then
+    finds the release in the engine. A failing command publishes nothing."""
+    blue, green = blue_green
+    script, seen, current = tmp_path / "record.py", tmp_path / "seen.json", tmp_path / "var" / "current"
+    script.write_text(RECORD)
+
+    def config_running(command: list[str]):
+        extra = (blue.store_settings() + f'alternate_query = "{green.sparql}"\nalternate_update = "{green.sparql}"\n'
+                 f'alternate_graph_store = "{green.graph_store}"\nafter_load = {json.dumps(command)}\n')
+        return load(write_config(tmp_path, REPO / "data", extra=extra))
+
+    config = config_running([sys.executable, str(script), str(seen), str(current)])
+    releases = Releases(config.path("var"))
+    one = Pipeline(config).build(releases).path
+    assert json.loads(seen.read_text()) == {"query": blue.sparql, "current": str(current)}   # none yet
+    two = Pipeline(config).build(releases).path
+    assert json.loads(seen.read_text()) == {"query": green.sparql, "current": str(one)}
+    assert releases.current() == two
+
+    failing = config_running([sys.executable, "-c", "import sys; sys.exit('the engine did not come back')"])
+    with pytest.raises(StoreError, match="after_load .* exited with 1: the engine did not come back"):
+        Pipeline(failing).build(releases)
+    assert releases.current() == two
 
 
 def test_releases_alternate_between_two_engines(blue_green, tmp_path, monkeypatch):

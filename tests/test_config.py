@@ -30,6 +30,8 @@ def test_file_values_override_defaults_and_paths_resolve_against_it(tmp_path: Pa
     ("[store]\nbackend = 'remote'\nquery = 'http://x/sparql'\n", "needs the endpoint URLs update, graph_store"),
     ("[store]\nbackend = 'remote'\nquery = 'q'\nupdate = 'u'\ngraph_store = 'g'\nalternate_query = 'q2'\n",
      "a second engine needs all of alternate_query, alternate_update, alternate_graph_store"),
+    ("[store]\nbackend = 'remote'\nquery = 'q'\nupdate = 'u'\ngraph_store = 'g'\nafter_load = ['restart']\n",
+     "after_load needs a second engine"),
 ])
 def test_bad_configuration_names_the_key(tmp_path: Path, text: str, words: str):
     (tmp_path / "lod.toml").write_text(text)

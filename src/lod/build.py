@@ -9,7 +9,9 @@ lod.release), so bad input never replaces what is served.
 from __future__ import annotations
 
 import json
+import os
 import resource
+import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -27,7 +29,7 @@ from lod import changes, docs, dumps, index, mapping, provenance, rq, tables, va
 from lod.harvest import beacon, cmif
 from lod.config import Config, StoreSettings
 from lod.release import BUILDING, Releases
-from lod.store import EmbeddedStore, RemoteStore
+from lod.store import EmbeddedStore, RemoteStore, StoreError, holds_release
 
 DUMP_NAME = "stalin-molotov"
 
@@ -236,6 +238,37 @@ class Pipeline:
             except BaseException:
                 staged.drop()
                 raise
+        if self.config.store.after_load:
+            self._after_load(engine, release.name.removeprefix(BUILDING))
+
+    def _after_load(self, engine: StoreSettings, release: str) -> None:
+        """Run [store].after_load for the engine just loaded, then wait (up to [store].timeout)
+        until it answers again and holds the release: a restart must not lose it."""
+        command = list(self.config.store.after_load)
+        env = {**os.environ, "LOD_ENGINE_QUERY": engine.query, "LOD_ENGINE_UPDATE": engine.update,
+               "LOD_ENGINE_GRAPH_STORE": engine.graph_store}
+        with self.phase("after load"):
+            try:
+                done = subprocess.run(command, env=env, capture_output=True, text=True)
+            except OSError as err:
+                raise StoreError(f"[store].after_load {command} could not be run: {err}") from err
+            if done.returncode:
+                raise StoreError(f"[store].after_load {command} exited with {done.returncode}: "
+                                 f"{(done.stderr or done.stdout).strip()[-500:]}")
+            remote = RemoteStore(engine, [], query_timeout=10)
+            deadline = time.monotonic() + engine.timeout
+            while True:
+                try:
+                    held = holds_release(remote, self.base, release)
+                    break
+                except (StoreError, TimeoutError) as err:   # still restarting
+                    if time.monotonic() > deadline:
+                        raise StoreError(f"after [store].after_load, {engine.query} did not answer within "
+                                         f"{engine.timeout:g} s: {err}") from err
+                    time.sleep(1)
+            if not held:
+                raise StoreError(f"after [store].after_load, {engine.query} answers but no longer holds "
+                                 f"release {release}")
 
     def _harvest(self, store: ox.Store, out: Path, last: Path | None, now: str) -> tuple[dict, list[dumps.Dump]]:
         """CMIF and BEACON beside the dumps. The CMIF file keeps the last release's publication

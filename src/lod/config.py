@@ -110,6 +110,10 @@ class StoreSettings:
     alternate_query: str = ""
     alternate_update: str = ""
     alternate_graph_store: str = ""
+    # A command run once a release is loaded into an engine, before it is published, with the
+    # engine's URLs in LOD_ENGINE_QUERY/_UPDATE/_GRAPH_STORE: e.g. restart Virtuoso, whose plans
+    # are slow after a load until it restarts. The build then waits until the engine answers.
+    after_load: tuple[str, ...] = ()
 
     def engines(self) -> list[StoreSettings]:
         """The engines releases are loaded into: one, or two in turn."""
@@ -204,5 +208,8 @@ def _check_store(store: StoreSettings, where: str) -> None:
         given = [k for k in alternate if getattr(store, k)]
         if given and len(given) < len(alternate):
             raise ConfigError(f"{where}: a second engine needs all of " + ", ".join(alternate))
+        if store.after_load and not given:
+            raise ConfigError(f"{where}.after_load needs a second engine (alternate_*): run on the only "
+                              "engine, after its swap, it would act on the engine readers are using")
     if store.chunk_triples < 1:
         raise ConfigError(f"{where}.chunk_triples must be at least 1")

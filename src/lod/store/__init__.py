@@ -18,7 +18,7 @@ from lod.config import Config, StoreSettings
 from lod.store.embedded import EmbeddedStore
 from lod.store.remote import RemoteStore, StoreError
 
-__all__ = ["EmbeddedStore", "RemoteStore", "StoreError", "engine_of", "quads_around", "quads_for_subjects",
+__all__ = ["EmbeddedStore", "RemoteStore", "StoreError", "engine_of", "holds_release", "quads_around", "quads_for_subjects",
            "reader"]
 
 
@@ -31,10 +31,15 @@ def reader(config: Config, release: Path, info: dict) -> ox.Store | RemoteStore:
     return ox.Store.read_only(str(release / "store"))
 
 
+def holds_release(remote: RemoteStore, base: str, release: str) -> bool:
+    """Whether the engine holds the release: its build activity is in the engine's meta graph."""
+    return remote.holds_build(f"{base}graph/meta", f"{base}id/release/{release}/build")
+
+
 def _check_loaded(remote: RemoteStore, base: str, release: str | None) -> None:
     """Refuse to serve a release its engine no longer holds: one rolled back to after a later
     release was loaded into the same engine (blue/green), which would answer with the later data."""
-    if release and not remote.holds_build(f"{base}graph/meta", f"{base}id/release/{release}/build"):
+    if release and not holds_release(remote, base, release):
         raise StoreError(f"release {release} is not in its engine ({remote.settings.query}): a later release "
                          "replaced it there, or it was never uploaded; `lod upload` puts it back")
 

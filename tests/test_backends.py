@@ -9,6 +9,8 @@ import dataclasses
 import json
 import re
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -27,6 +29,7 @@ from lod.web.describe import LABELS
 from lod.web import create_app
 from lod.web.sparql import examples
 from conftest import BASE, REPO, free_port, write_config
+from oxigraph_server import OxigraphServer
 from virtuoso import Virtuoso
 
 ENTITIES = ["person/stalin", "person/bukharin", "organisation/politburo", "place/sochi"]
@@ -278,6 +281,37 @@ def test_a_command_runs_on_the_loaded_engine_before_the_release_is_published(blu
     with pytest.raises(StoreError, match="after_load .* exited with 1: the engine did not come back"):
         Pipeline(failing).build(releases)
     assert releases.current() == two
+
+
+def test_after_load_waits_for_the_engine_to_come_back(tmp_path):
+    """An engine still restarting (not listening) is waited for; one back without the release,
+    or not back within [store].timeout, fails the build with a reason."""
+    engine_server = OxigraphServer(tmp_path / "engine")    # its port is chosen; started below
+    urls = {k: v for k, v in (line.split(" = ", 1) for line in engine_server.store_settings().splitlines()[1:])}
+    alternate = "".join(f"alternate_{k} = {urls[k]}\n" for k in ("query", "update", "graph_store"))
+    config = load(write_config(tmp_path, REPO / "data", extra=engine_server.store_settings() + alternate
+                               + f"after_load = {json.dumps([sys.executable, '-c', 'pass'])}\ntimeout = 30\n"))
+    pipeline, engine = Pipeline(config), config.store.engines()[0]
+    activity = f"<{BASE}id/release/r1/build> a <http://www.w3.org/ns/prov#Activity>"
+
+    def come_back() -> None:
+        time.sleep(1.5)
+        engine_server.__enter__()
+        requests.post(engine.update, data={"update": f"INSERT DATA {{ GRAPH <{BASE}graph/meta> {{ {activity} }} }}"},
+                      timeout=10).raise_for_status()
+    begun = time.monotonic()
+    thread = threading.Thread(target=come_back)
+    thread.start()
+    try:
+        pipeline._after_load(engine, "r1")
+        assert time.monotonic() - begun >= 1.5
+        with pytest.raises(StoreError, match="answers but no longer holds release r2"):
+            pipeline._after_load(engine, "r2")
+    finally:
+        thread.join()
+        engine_server.__exit__()
+    with pytest.raises(StoreError, match="did not answer within 2 s"):
+        pipeline._after_load(dataclasses.replace(engine, timeout=2), "r1")
 
 
 def test_releases_alternate_between_two_engines(blue_green, tmp_path, monkeypatch):

@@ -255,20 +255,22 @@ class Pipeline:
             if done.returncode:
                 raise StoreError(f"[store].after_load {command} exited with {done.returncode}: "
                                  f"{(done.stderr or done.stdout).strip()[-500:]}")
-            remote = RemoteStore(engine, [], query_timeout=10)
-            deadline = time.monotonic() + engine.timeout
-            while True:
-                try:
-                    held = holds_release(remote, self.base, release)
-                    break
-                except (StoreError, TimeoutError) as err:   # still restarting
-                    if time.monotonic() > deadline:
-                        raise StoreError(f"after [store].after_load, {engine.query} did not answer within "
-                                         f"{engine.timeout:g} s: {err}") from err
-                    time.sleep(1)
-            if not held:
+            if not self._answer_after_load(engine, release):
                 raise StoreError(f"after [store].after_load, {engine.query} answers but no longer holds "
                                  f"release {release}")
+
+    def _answer_after_load(self, engine: StoreSettings, release: str) -> bool:
+        """Whether the engine holds the release, asked until it answers (it may be restarting)."""
+        remote = RemoteStore(engine, [], query_timeout=10)
+        deadline = time.monotonic() + engine.timeout
+        while True:
+            try:
+                return holds_release(remote, self.base, release)
+            except (StoreError, TimeoutError) as err:
+                if time.monotonic() > deadline:
+                    raise StoreError(f"after [store].after_load, {engine.query} did not answer within "
+                                     f"{engine.timeout:g} s: {err}") from err
+                time.sleep(1)
 
     def _harvest(self, store: ox.Store, out: Path, last: Path | None, now: str) -> tuple[dict, list[dumps.Dump]]:
         """CMIF and BEACON beside the dumps. The CMIF file keeps the last release's publication

@@ -30,9 +30,10 @@ from pathlib import Path
 import requests
 
 from serving import OUT, REPO, first_visits, free_port, start, synthetic, wrk
+from conftest import alternate_settings
 from virtuoso import Virtuoso
 from lod.config import StoreSettings, load
-from lod.store import RemoteStore
+from lod.store import RemoteStore, holds_release
 
 FOOTER = re.compile(r"Release (\d{8}T\d{6}Z)")
 # [store].after_load with --restart: ask this script to restart the engine just loaded, and wait.
@@ -48,9 +49,7 @@ def served_release(url: str, path: str) -> str:
 
 
 def holds(engine: StoreSettings, base: str, release: str) -> bool:
-    """Whether the engine holds the release (its build activity in the meta graph)."""
-    store = RemoteStore(engine, [], query_timeout=60)
-    return store.holds_build(f"{base}graph/meta", f"{base}id/release/{release}/build")
+    return holds_release(RemoteStore(engine, [], query_timeout=60), base, release)
 
 
 def switch_seen(url: str, path: str, old: str, seconds: float = 60) -> float | None:
@@ -93,8 +92,7 @@ def main() -> None:
     with Virtuoso(OUT / "virtuoso", args.virtuoso_gb) as blue, Virtuoso(OUT / "virtuoso-green", args.virtuoso_gb) as green:
         settings = OUT / "blue-green.toml"
         settings.write_text(build.joinpath("lod.toml").read_text() + blue.store_settings()
-                            + f'alternate_query = "{green.sparql}"\nalternate_update = "{green.sparql}"\n'
-                            + f'alternate_graph_store = "{green.graph_store}"\ntimeout = 3600\n'
+                            + alternate_settings(green.sparql, green.sparql, green.graph_store) + "timeout = 3600\n"
                             + (f'after_load = {json.dumps([sys.executable, "-c", ASK, str(REQUEST)])}\n'
                                if args.restart else "")
                             + "[server]\nworkers = 2\ncache_mib = 0\n")

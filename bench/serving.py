@@ -5,8 +5,8 @@ twice — with the per-worker response cache and without it (every request descr
 rendered) — then the same release from Virtuoso (the remote backend, cache off), and the same
 data (the release's Turtle dump) with rdflib-endpoint. Each scenario runs wrk for --seconds with
 16 connections over a rotating list of URLs; before that, document and person pages are each
-asked once (first visits: on a remote store, nothing of them remembered by the workers). Prints a Markdown table for docs/performance.md and
-writes bench/out/serving/<corpus>-<servers>.json.
+asked once (first visits: on a remote store, nothing of them remembered by the workers). Prints
+a Markdown table for docs/performance.md and writes bench/out/serving/<corpus>-<servers>.json.
 
     make bench-serve          # the edition: .venv/bin/python bench/serving.py --seconds 15
     .venv/bin/python bench/serving.py --build bench/out/builds/1000000 --servers embedded

@@ -39,6 +39,11 @@ def write_config(folder: Path, data: Path, base: str = BASE, extra: str = "", pr
     return path
 
 
+def alternate_settings(query: str, update: str, graph_store: str) -> str:
+    """[store] lines naming a second engine (blue/green), to follow an engine's store_settings()."""
+    return f'alternate_query = "{query}"\nalternate_update = "{update}"\nalternate_graph_store = "{graph_store}"\n'
+
+
 @pytest.fixture
 def edition_copy(tmp_path: Path) -> Path:
     """A private copy of the edition's tables that a test may spoil."""

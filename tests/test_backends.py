@@ -24,11 +24,11 @@ from urllib3.connection import HTTPConnection
 from lod.build import Pipeline
 from lod.config import load
 from lod.release import Releases
-from lod.store import RemoteStore, StoreError, engine_of, quads_around, quads_for_subjects
+from lod.store import RemoteStore, StoreError, engine_of, holds_release, quads_around, quads_for_subjects
 from lod.web.describe import LABELS
 from lod.web import create_app
 from lod.web.sparql import examples
-from conftest import BASE, REPO, free_port, write_config
+from conftest import BASE, REPO, alternate_settings, free_port, write_config
 from oxigraph_server import OxigraphServer
 from virtuoso import Virtuoso
 
@@ -265,8 +265,8 @@ def test_a_command_runs_on_the_loaded_engine_before_the_release_is_published(blu
     script.write_text(RECORD)
 
     def config_running(command: list[str]):
-        extra = (blue.store_settings() + f'alternate_query = "{green.sparql}"\nalternate_update = "{green.sparql}"\n'
-                 f'alternate_graph_store = "{green.graph_store}"\nafter_load = {json.dumps(command)}\n')
+        extra = (blue.store_settings() + alternate_settings(green.sparql, green.sparql, green.graph_store)
+                 + f"after_load = {json.dumps(command)}\n")
         return load(write_config(tmp_path, REPO / "data", extra=extra))
 
     config = config_running([sys.executable, str(script), str(seen), str(current)])
@@ -287,8 +287,8 @@ def test_after_load_waits_for_the_engine_to_come_back(tmp_path):
     """An engine still restarting (not listening) is waited for; one back without the release,
     or not back within [store].timeout, fails the build with a reason."""
     engine_server = OxigraphServer(tmp_path / "engine")    # its port is chosen; started below
-    urls = {k: v for k, v in (line.split(" = ", 1) for line in engine_server.store_settings().splitlines()[1:])}
-    alternate = "".join(f"alternate_{k} = {urls[k]}\n" for k in ("query", "update", "graph_store"))
+    url = engine_server.url
+    alternate = alternate_settings(f"{url}/query", f"{url}/update", f"{url}/store")
     config = load(write_config(tmp_path, REPO / "data", extra=engine_server.store_settings() + alternate
                                + f"after_load = {json.dumps([sys.executable, '-c', 'pass'])}\ntimeout = 30\n"))
     pipeline, engine = Pipeline(config), config.store.engines()[0]
@@ -319,8 +319,7 @@ def test_releases_alternate_between_two_engines(blue_green, tmp_path, monkeypatc
     switch. The serving engine is never written, a failed build leaves it as it was, and a release
     whose engine has since been given a later release is refused, not served with the later data."""
     blue, green = blue_green
-    alternate = (f'alternate_query = "{green.sparql}"\nalternate_update = "{green.sparql}"\n'
-                 f'alternate_graph_store = "{green.graph_store}"\n')
+    alternate = alternate_settings(green.sparql, green.sparql, green.graph_store)
     config = load(write_config(tmp_path, REPO / "data", extra=blue.store_settings() + alternate))
     releases = Releases(config.path("var"))
     stalin = f"{BASE}id/person/stalin"
@@ -329,8 +328,7 @@ def test_releases_alternate_between_two_engines(blue_green, tmp_path, monkeypatc
 
     def engine_holding(release: Path) -> list[bool]:
         info = json.loads((release / "build.json").read_text())
-        meta, build = f"{BASE}graph/meta", f"{BASE}id/release/{info['release']}/build"
-        return [RemoteStore(e, [], query_timeout=30).holds_build(meta, build) for e in config.store.engines()]
+        return [holds_release(RemoteStore(e, [], query_timeout=30), BASE, info["release"]) for e in config.store.engines()]
 
     one = Pipeline(config).build(releases).path
     assert engine_holding(one) == [True, False]

@@ -69,13 +69,9 @@ def quads_for_subjects(store: ox.Store | RemoteStore, subjects: Iterable[ox.Name
 def _patterns(store: ox.Store, subject, predicates: Sequence, first: bool) -> Iterator[ox.Quad]:
     """Each predicate's quads in turn; with `first`, none after the first predicate that has some."""
     for p in predicates:
-        quads = store.quads_for_pattern(subject, p, None)
-        if not first:
-            yield from quads
-            continue
-        found = list(quads)
+        found = list(store.quads_for_pattern(subject, p, None))
         yield from found
-        if found:
+        if first and found:
             return
 
 

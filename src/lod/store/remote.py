@@ -126,10 +126,11 @@ class RemoteStore:
         answers: dict[tuple, dict[ox.Quad, None]] = {k: {} for k in missing}
         if missing:
             asked = list(dict.fromkeys(k[at] for k in missing for at in positions if k[at] is not None))
-            bound = {ox.Variable("t" if len(positions) > 1 else "spo"[positions[0]]): asked}
+            query, var = (AROUND, "t") if len(positions) > 1 else (PATTERN, "spo"[positions[0]])
+            bound = {ox.Variable(var): asked}
             if predicates:
                 bound[ox.Variable("p")] = list(predicates)
-            for row in self._query(AROUND if len(positions) > 1 else PATTERN, bound, dataset={}):
+            for row in self._query(query, bound, dataset={}):
                 if row["g"].value in self._graph_set:
                     quad = ox.Quad(row["s"], row["p"], row["o"], row["g"])
                     for at in positions:

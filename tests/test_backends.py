@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import re
 import sys
 import threading
@@ -27,8 +26,7 @@ from lod.config import load
 from lod.release import Releases
 from lod.store import RemoteStore, StoreError, engine_of, holds_release, quads_around, quads_for_subjects
 from lod.web.describe import LABELS
-from lod.store import embedded
-from lod.web import create_app, warm
+from lod.web import create_app
 from lod.web.sparql import examples
 from conftest import BASE, REPO, alternate_settings, free_port, write_config
 from oxigraph_server import OxigraphServer
@@ -373,63 +371,3 @@ def test_a_release_in_an_engine_no_longer_configured_is_refused(tmp_path):
     with pytest.raises(StoreError, match=r"loaded into engine 2, but \[store\] lists 1"):
         engine_of(config, {"release": "20990101T000000Z", "engine": 1})
     assert engine_of(config, {"release": "20990101T000000Z"}).query == "http://q"
-
-
-class _Clock:
-    """time.monotonic and time.sleep for read_ahead, with sleeping that takes no real time."""
-
-    def __init__(self):
-        self.now = 0.0
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-
-def _read_ahead_calls(monkeypatch) -> tuple[list[tuple[str, int, int, int]], _Clock]:
-    """Record read_ahead's posix_fadvise calls (file, offset, length, advice) on a fake clock."""
-    calls, clock = [], _Clock()
-    monkeypatch.setattr(embedded, "time", clock)
-    monkeypatch.setattr(embedded.os, "posix_fadvise",
-                        lambda fd, offset, length, advice: calls.append(
-                            (Path(f"/proc/self/fd/{fd}").readlink().name, offset, length, advice)))
-    return calls, clock
-
-
-def test_read_ahead_asks_the_kernel_for_every_byte_of_the_store_at_its_pace(tmp_path, monkeypatch):
-    """An embedded store's files are asked of the kernel in steps (one call for a whole file
-    reads only its start), at the rate given, and no further than the budget."""
-    step = embedded.READ_AHEAD_STEP
-    (tmp_path / "000001.sst").write_bytes(b"x" * (2 * step + 10))
-    (tmp_path / "CURRENT").write_bytes(b"y" * 100)
-    calls, clock = _read_ahead_calls(monkeypatch)
-    size = 2 * step + 110
-
-    assert embedded.read_ahead(tmp_path, rate=step) == size
-    assert calls == [("000001.sst", 0, step, os.POSIX_FADV_WILLNEED), ("000001.sst", step, step, os.POSIX_FADV_WILLNEED),
-                     ("000001.sst", 2 * step, 10, os.POSIX_FADV_WILLNEED), ("CURRENT", 0, 100, os.POSIX_FADV_WILLNEED)]
-    assert clock.now == pytest.approx(size / step)   # one step a second
-
-    calls.clear()
-    assert embedded.read_ahead(tmp_path, rate=step, budget=step + 5) == step + 5
-    assert [(name, offset, length) for name, offset, length, _ in calls] == [("000001.sst", 0, step),
-                                                                             ("000001.sst", step, 5)]
-
-
-def test_a_worker_reads_its_embedded_store_ahead_once_prepared(built_edition, monkeypatch):
-    """Each release a worker serves has its store read ahead, after the matcher is made and
-    without holding the worker's first request; `read_ahead_mib = 0` turns it off."""
-    config, result, _ = built_edition
-    asked = []
-    monkeypatch.setattr("lod.store.read_ahead", lambda path, rate: asked.append((path, rate)))
-    for mib, expected in ((64, [(result.path / "store", 64 * 2**20)]), (0, [])):
-        asked.clear()
-        app = create_app(dataclasses.replace(config, store=dataclasses.replace(config.store, read_ahead_mib=mib)))
-        warm(app)
-        for thread in threading.enumerate():
-            if thread.name.startswith("read ahead"):
-                thread.join()
-        assert asked == expected
-        assert "reconcile" in app.extensions["lod.published"].current().cache

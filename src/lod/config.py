@@ -95,8 +95,6 @@ class StoreSettings:
     """
 
     backend: str = "embedded"
-    read_ahead_mib: float = 1024.0  # embedded: MiB a second at which the kernel reads a served store's
-                                    # files into memory, so that first visits do not wait on the disk (0: off)
     query: str = ""             # SPARQL 1.1 Query endpoint (remote)
     update: str = ""            # SPARQL 1.1 Update endpoint (remote; used by the build only)
     graph_store: str = ""       # Graph Store HTTP Protocol endpoint, indirect identification ?graph= (remote)

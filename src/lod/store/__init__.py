@@ -15,11 +15,11 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from lod.config import Config, StoreSettings
-from lod.store.embedded import EmbeddedStore, read_ahead
+from lod.store.embedded import EmbeddedStore
 from lod.store.remote import RemoteStore, StoreError
 
 __all__ = ["EmbeddedStore", "RemoteStore", "StoreError", "engine_of", "holds_release", "quads_around", "quads_for_subjects",
-           "read_ahead", "reader"]
+           "reader"]
 
 
 def reader(config: Config, release: Path, info: dict) -> ox.Store | RemoteStore:

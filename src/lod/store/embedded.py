@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import time
 from collections.abc import Iterable
 from pathlib import Path
 
 import pyoxigraph as ox
-
-# One posix_fadvise call per few MiB: Linux reads only the first megabytes of a range asked at once.
-READ_AHEAD_STEP = 4 << 20
 
 
 class EmbeddedStore:
@@ -43,44 +38,3 @@ class EmbeddedStore:
     def flush(self) -> None:
         self.store.flush()
         self.store.optimize()
-
-
-def read_ahead(path: Path, rate: float, budget: int | None = None) -> int:
-    """Have the kernel read a store's files into the OS page cache (posix_fadvise WILLNEED; it
-    reads them itself, without copying anything into this process), at most `rate` bytes a second.
-
-    A page nobody has asked for since the machine started, or since the store was written, waits
-    for its blocks from disk: at 1M letters, first visits ran 2-3 times slower with the store out
-    of the page cache (docs/performance.md). Asked all at once, the reads filled the disk's queue
-    and the pages asked meanwhile stalled for seconds, hence the pace. At most `budget` bytes
-    (default: half the memory the kernel reports available), so that a store larger than memory
-    does not push out what is in use. Returns the bytes asked for; 0 where the call is missing."""
-    if not hasattr(os, "posix_fadvise"):
-        return 0
-    budget = _available_memory() // 2 if budget is None else budget
-    asked, begun = 0, time.monotonic()
-    for file in sorted(f for f in path.iterdir() if f.is_file()):
-        fd = os.open(file, os.O_RDONLY)
-        try:
-            size = os.fstat(fd).st_size
-            for offset in range(0, size, READ_AHEAD_STEP):
-                length = min(READ_AHEAD_STEP, size - offset, budget - asked)
-                if length <= 0:
-                    return asked
-                os.posix_fadvise(fd, offset, length, os.POSIX_FADV_WILLNEED)
-                asked += length
-                time.sleep(max(0.0, begun + asked / rate - time.monotonic()))
-        finally:
-            os.close(fd)
-    return asked
-
-
-def _available_memory() -> int:
-    """MemAvailable of /proc/meminfo (free memory plus the page cache the kernel can give back)."""
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")

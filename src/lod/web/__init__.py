@@ -11,16 +11,13 @@
 
 from __future__ import annotations
 
-import functools
 import logging
-import threading
 
 from cachetools import LRUCache
 from flask import Flask, Response, current_app, render_template, request
 from flask_cors import CORS
 from werkzeug.exceptions import HTTPException
 
-from lod import store
 from lod.config import Config
 from lod.store import StoreError
 from lod.web import changes, dumps, pages, reconcile, resources, sparql
@@ -42,7 +39,7 @@ def create_app(config: Config, *, kill_on_timeout: bool = False) -> Flask:
     # A remote engine's query ends with its HTTP request; only Oxigraph's needs the process to end.
     kill_on_timeout = kill_on_timeout and config.store.backend == "embedded"
     app.config.update(LOD=config, LOD_KILL_ON_TIMEOUT=kill_on_timeout, JSON_SORT_KEYS=False)
-    app.extensions["lod.published"] = Published(config, prepare=functools.partial(_prepare, config))
+    app.extensions["lod.published"] = Published(config, prepare=_prepare)
     app.extensions["lod.presenter"] = Presenter(config.dataset.base_iri)
     size = config.server.cache_mib << 20   # rendered representations per worker; 0 turns it off
     app.extensions["lod.responses"] = LRUCache(maxsize=size, getsizeof=lambda r: len(r.body)) if size else None
@@ -70,18 +67,13 @@ def warm(app: Flask) -> None:
     published.preparing.join()
 
 
-def _prepare(config: Config, rel: Release) -> None:
+def _prepare(rel: Release) -> None:
     """Make a release's slowest per-worker memo, the reconciliation matcher (over a second at a
-    million letters), ahead of the first reconciliation query that would wait for it; then have
-    the kernel read its embedded store ahead (lod.store.read_ahead), in the background: started
-    earlier, its disk reads held the matcher, and so the worker's first request, up by seconds."""
+    million letters), ahead of the first reconciliation query that would wait for it."""
     try:
         reconcile.matcher_of(rel)
     except Exception as err:  # the first query will say what is wrong
         log.warning("the reconciliation matcher of release %s was not made ahead of requests: %s", rel.id, err)
-    if config.store.backend == "embedded" and config.store.read_ahead_mib > 0:
-        threading.Thread(target=store.read_ahead, args=(rel.path / "store", config.store.read_ahead_mib * 2**20),
-                         daemon=True, name=f"read ahead {rel.id}").start()
 
 
 def _site() -> dict:

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import requests
 
-from serving import OUT, REPO, first_visits, free_port, start, synthetic, wrk
+from serving import OUT, REPO, each_once, free_port, start, synthetic, wrk
 from conftest import alternate_settings
 from virtuoso import Virtuoso
 from lod.config import StoreSettings, load
@@ -106,8 +106,8 @@ def main() -> None:
         stop = threading.Event()
         restarter([blue, green], stop)
         try:
-            warm = first_visits(url, documents, "text/html")
-            print("first visits from blue:", warm, flush=True)
+            warm = each_once(url, documents, "text/html")
+            print("each page once from blue:", warm, flush=True)
             begun = time.monotonic()
             lod = subprocess.Popen([str(REPO / ".venv" / "bin" / "lod"), "--config", str(settings), "build"],
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -134,7 +134,7 @@ def main() -> None:
             server.wait()
     print(log[-3000:])
     (OUT / f"blue-green-{build.name}{'-restart' if args.restart else ''}.json").write_text(json.dumps({"windows": windows, "checks": checks,
-                                                                   "first_visits": warm}, indent=2))
+                                                                   "each_once": warm}, indent=2))
     print("\n| window from s | release | requests/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|---|")
     for w in windows:
         print(f"| {w['start_s']} | {w['release']} | {w['rps']:,.0f} | {w['p50_ms']:.1f} | {w['p99_ms']:.1f} | {w['errors']} |")

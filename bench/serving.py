@@ -4,8 +4,9 @@ Serves a release with `lod serve` (gunicorn, [server].workers sync workers) on t
 twice — with the per-worker response cache and without it (every request described and
 rendered) — then the same release from Virtuoso (the remote backend, cache off), and the same
 data (the release's Turtle dump) with rdflib-endpoint. Each scenario runs wrk for --seconds with
-16 connections over a rotating list of URLs; before that, document and person pages are each
-asked once (first visits: on a remote store, nothing of them remembered by the workers). Prints
+16 connections over a rotating list of URLs. First, wrk asks document and person pages none of
+them more than once (first visits, what a crawler meets: on the embedded store, blocks read for the
+first time; on a remote store, nothing remembered by the workers). Prints
 a Markdown table for docs/performance.md and writes bench/out/serving/<corpus>-<servers>.json.
 
     make bench-serve          # the edition: .venv/bin/python bench/serving.py --seconds 15
@@ -25,6 +26,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import platform
 import random
 import subprocess
@@ -61,6 +63,8 @@ LOOKUPS = {"02-stalin-on-a-person": [("<id/person/stalin>", "<id/person/person-{
            "10-archival-hierarchy": [("<id/document/1>", "<id/document/{}>", "documents", 1)]}
 AGGREGATES = ["05-where-written", "06-most-named", "11-correspondents-by-year"]
 DRAWN = 500
+NEW_PAGES = 40_000   # distinct pages drawn for first visits: more than wrk asks in a run
+WRK_THREADS = 2
 
 
 @dataclass
@@ -73,6 +77,8 @@ class Scenarios:
     lists: list[str] = field(default_factory=list)      # browse pages (see `browsing`)
     searches: list[str] = field(default_factory=list)
     reconciliations: list[str] = field(default_factory=list)
+    new_documents: list[str] = field(default_factory=list)   # first visits: distinct, not drawn above
+    new_persons: list[str] = field(default_factory=list)
 
 
 def reconciliations(release: Path, seed: int = 7) -> list[str]:
@@ -121,9 +127,18 @@ def synthetic(coverage: dict[str, int], seed: int = 7) -> Scenarios:
             for iri, drawn, kind, first in replacements:
                 query = query.replace(iri, drawn.format(rng.randrange(first, coverage[kind] + first)))
             lookups.append(query)
-    return Scenarios([f"/page/id/document/{rng.randint(1, coverage['documents'])}" for _ in range(DRAWN)],
-                     [f"/page/id/person/person-{rng.randrange(coverage['persons'])}" for _ in range(DRAWN)],
-                     lookups, AGGREGATES)
+    documents = [f"/page/id/document/{rng.randint(1, coverage['documents'])}" for _ in range(DRAWN)]
+    persons = [f"/page/id/person/person-{rng.randrange(coverage['persons'])}" for _ in range(DRAWN)]
+    return Scenarios(documents, persons, lookups, AGGREGATES,
+                     new_documents=unseen(rng, "/page/id/document/{}", range(1, coverage["documents"] + 1), documents),
+                     new_persons=unseen(rng, "/page/id/person/person-{}", range(coverage["persons"]), persons))
+
+
+def unseen(rng: random.Random, template: str, numbers: range, drawn: list[str], count: int = NEW_PAGES) -> list[str]:
+    """Up to `count` paths in random order, none of them among `drawn`."""
+    taken = set(drawn)
+    paths = (template.format(n) for n in rng.sample(numbers, min(len(numbers), count + len(drawn))))
+    return [p for p in paths if p not in taken][:count]
 
 
 def start(cmd: list[str], url: str, log: Path, seconds: float = 120) -> subprocess.Popen:
@@ -140,21 +155,37 @@ def start(cmd: list[str], url: str, log: Path, seconds: float = 120) -> subproce
     sys.exit(f"{cmd[0]} did not start; see {log}")
 
 
-def wrk(url: str, paths: list[str], accept: str, seconds: int) -> dict:
+def wrk(url: str, paths: list[str], accept: str, seconds: int, *, once: bool = False) -> dict:
+    """16 connections for `seconds` over `paths`, repeated; with `once`, none asked twice (the
+    list must be longer than the run can ask: the result's `exhausted` says when it was not)."""
     listing = OUT / "paths.txt"
     listing.write_text("\n".join(paths) + "\n")
     script = REPO / "bench" / "wrk-report.lua"
-    done = subprocess.run(["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency", "-s", str(script), url],
+    done = subprocess.run(["wrk", f"-t{WRK_THREADS}", "-c16", f"-d{seconds}s", "--latency", "-s", str(script), url],
                           capture_output=True, text=True,
-                          env={"PATHS": str(listing), "ACCEPT": accept, "PATH": "/usr/bin:/bin"})
+                          env={"PATHS": str(listing), "ACCEPT": accept, "PATH": "/usr/bin:/bin",
+                               "ONCE": "1" if once else "0", "THREADS": str(WRK_THREADS)})
     line = next(x for x in done.stdout.splitlines() if x.startswith("JSON "))
-    return json.loads(line[5:])
+    result = json.loads(line[5:])
+    if result.pop("exhausted"):
+        sys.exit(f"wrk asked all {len(paths)} pages before {seconds} s: its rate would be understated")
+    return result
 
 
-def first_visits(url: str, paths: list[str], accept: str) -> dict:
-    """Each path asked once by 16 clients at a time, before wrk repeats them: what a crawler
-    walking the corpus meets. On a remote store every one is a page its worker has not described
-    before, so its requests go to the engine; wrk's later rounds find most answers remembered."""
+def evict(store: Path) -> None:
+    """Drop a store's files from the OS page cache (the kernel keeps none of their clean pages)."""
+    for file in store.iterdir():
+        fd = os.open(file, os.O_RDONLY)
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
+
+
+def each_once(url: str, paths: list[str], accept: str) -> dict:
+    """Each path asked once by 16 Python clients at a time, before wrk repeats them: on a remote
+    store a page's worker has not described it before, and wrk's rounds then find its answers
+    remembered (a warm-up; first visits are measured by `wrk(..., once=True)`)."""
     def one(path: str) -> tuple[float, int]:
         begun = time.perf_counter()
         status = requests.get(url + path, headers={"Accept": accept}, timeout=120).status_code
@@ -208,6 +239,9 @@ def main() -> None:
     ap.add_argument("--store-timeout", type=float, default=120.0,
                     help="[store] timeout: seconds per upload or update request (the swap is one)")
     ap.add_argument("--virtuoso-gb", type=float, default=4.0, help="memory given to Virtuoso's buffers")
+    ap.add_argument("--cold", action="store_true",
+                    help="drop the release's embedded store from the OS page cache before each server starts "
+                         "(first visits as after a reboot)")
     ap.add_argument("--virtuoso-loaded", action="store_true",
                     help="Virtuoso (bench/out/serving/virtuoso) holds the release from an earlier run: no upload")
     args = ap.parse_args()
@@ -230,16 +264,21 @@ def main() -> None:
     def measure(label: str, settings_text: str, timed_alone: bool) -> None:
         settings = OUT / f"serve-{len(results)}.toml"
         settings.write_text(settings_text)
+        if args.cold:
+            evict(release / "store")
         port = free_port()
         proc = start([str(REPO / ".venv" / "bin" / "lod"), "--config", str(settings), "serve", "--port", str(port)],
                      f"http://127.0.0.1:{port}/", OUT / f"serve-{len(results)}.log")
         url = f"http://127.0.0.1:{port}"
         try:
-            for scenario, paths, accept in (("document pages, HTML", scenarios.documents, "text/html"),
-                                            ("person pages, HTML (backlink lists)", scenarios.persons, "text/html")):
-                results.append({"server": label, "scenario": f"{scenario}, first visits (each page once)",
-                                **first_visits(url, paths, accept)})
-                print(results[-1], flush=True)
+            for scenario, paths, drawn in (("document pages, HTML", scenarios.new_documents, scenarios.documents),
+                                           ("person pages, HTML (backlink lists)", scenarios.new_persons,
+                                            scenarios.persons)):
+                if paths:
+                    results.append({"server": label, "scenario": f"{scenario}, first visits (pages not asked before)",
+                                    **wrk(url, paths, "text/html", args.seconds, once=True)})
+                    print(results[-1], flush=True)
+                each_once(url, drawn, "text/html")   # so that wrk's repeats below find remote answers remembered
             for scenario, paths, accept in (
                     ("document pages, HTML", scenarios.documents, "text/html"),
                     ("person pages, HTML (backlink lists)", scenarios.persons, "text/html"),

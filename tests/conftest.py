@@ -137,17 +137,33 @@ def embedded_server(built_edition, tmp_path_factory: pytest.TempPathFactory) -> 
     yield from _serve(built_edition[0], tmp_path_factory.mktemp("server") / "server.log")
 
 
+def _web_machine(config: Config, folder: Path) -> Config:
+    """A web machine of a remote deployment (docs/deploy.md): its own copy of var/ without the
+    releases' embedded stores, which only the build machine needs."""
+    var = folder / "var"
+    shutil.copytree(config.path("var"), var, symlinks=True, ignore=shutil.ignore_patterns("store"))
+    text = (config.root / "lod.toml").read_text(encoding="utf-8")
+    (folder / "lod.toml").write_text(text.replace(f'var = "{config.path("var")}"', f'var = "{var}"'), encoding="utf-8")
+    web = load(folder / "lod.toml")
+    assert web.path("var") == var and not list(var.glob("releases/*/store"))
+    return web
+
+
 @pytest.fixture(scope="session")
 def virtuoso_server(remote_edition, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    yield from _serve(remote_edition[0], tmp_path_factory.mktemp("server") / "server.log")
+    """The edition served from Virtuoso by a web machine that has no embedded store."""
+    web = _web_machine(remote_edition[0], tmp_path_factory.mktemp("web-virtuoso"))
+    yield from _serve(web, tmp_path_factory.mktemp("server") / "server.log")
 
 
 @pytest.fixture(scope="session")
 def oxigraph_server(built_edition, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The edition uploaded to an Oxigraph server (a second remote engine) and served from it."""
+    """The edition uploaded to an Oxigraph server (a second remote engine) and served from it by
+    a web machine that has no embedded store."""
     with OxigraphServer(tmp_path_factory.mktemp("oxigraph")) as engine:
         config, _ = _uploaded(built_edition, engine.store_settings(), tmp_path_factory.mktemp("edition-oxigraph"))
-        yield from _serve(config, tmp_path_factory.mktemp("server") / "server.log")
+        web = _web_machine(config, tmp_path_factory.mktemp("web-oxigraph"))
+        yield from _serve(web, tmp_path_factory.mktemp("server") / "server.log")
 
 
 @pytest.fixture(scope="session", params=["embedded", "virtuoso", "oxigraph"])

@@ -7,7 +7,7 @@ data (the release's Turtle dump) with rdflib-endpoint. Each scenario runs wrk fo
 16 connections over a rotating list of URLs. First, wrk asks document and person pages none of
 them more than once (first visits, what a crawler meets: on the embedded store, blocks read for the
 first time; on a remote store, nothing remembered by the workers). Prints
-a Markdown table for docs/performance.md and writes bench/out/serving/<corpus>-<servers>.json.
+a Markdown table for docs/performance.md and writes bench/out/serving/<corpus>-<servers>[-cold].json.
 
     make bench-serve          # the edition: .venv/bin/python bench/serving.py --seconds 15
     .venv/bin/python bench/serving.py --build bench/out/builds/1000000 --servers embedded
@@ -333,7 +333,7 @@ def main() -> None:
             proc.terminate()
             proc.wait()
 
-    (OUT / f"{corpus}-{'-'.join(sorted(servers))}.json").write_text(json.dumps({"machine": platform.platform(), "seconds": args.seconds,
+    (OUT / f"{corpus}-{'-'.join(sorted(servers))}{'-cold' if args.cold else ''}.json").write_text(json.dumps({"machine": platform.platform(), "seconds": args.seconds,
                                                     "results": results, "single_queries": singles}, indent=2))
     print("\n| server | scenario | requests/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|---|")
     for r in results:

@@ -166,19 +166,32 @@ def _copy(store: ox.Store, base: str, skip: str | None = None) -> ox.Store:
     return out
 
 
-def _settings(built_edition, virtuoso, union: str):
-    """The test engine as a remote store with its own union graph, uploading in small chunks."""
+LOADER = str(REPO / "deploy" / "virtuoso-bulk-load")
+
+
+def _settings(built_edition, virtuoso, union: str, loader: tuple[str, ...] = ()):
+    """The test engine as a remote store with its own union graph, uploading in small chunks, or
+    loading with `loader` from a folder inside the engine's own (its DirsAllowed)."""
     return dataclasses.replace(built_edition[0].store, backend="remote", query=virtuoso.sparql,
                                update=virtuoso.sparql, graph_store=virtuoso.graph_store,
-                               union_graph=union, chunk_triples=2000)
+                               union_graph=union, chunk_triples=2000, loader=loader,
+                               loader_dir=str(virtuoso.folder / "load"))
 
 
-def test_swap_replaces_the_release_whole(built_edition, virtuoso):
+def _bulk_loader(virtuoso: Virtuoso) -> tuple[str, ...]:
+    return (LOADER, f"127.0.0.1:{virtuoso.sql_port}")
+
+
+@pytest.mark.parametrize("bulk", [False, True], ids=["graph-store", "bulk-loader"])
+def test_swap_replaces_the_release_whole(built_edition, virtuoso, bulk, monkeypatch):
     """Staging, then one Update request: the new release replaces the old one whole, a graph it
-    lacks is dropped, and no staging graph is left. (Whether readers *during* the request see old or
-    new only is up to the engine: Virtuoso 7.2 does not isolate them; docs/deploy.md.)"""
-    settings = _settings(built_edition, virtuoso, "urn:x-test:union")
+    lacks is dropped, and no staging graph is left; uploaded with the Graph Store protocol or
+    loaded by Virtuoso's bulk loader. (Whether readers *during* the request see old or new only
+    is up to the engine: Virtuoso 7.2 does not isolate them; docs/deploy.md.)"""
+    settings = _settings(built_edition, virtuoso, "urn:x-test:union", _bulk_loader(virtuoso) if bulk else ())
     base, edition = "urn:x-test:", built_edition[2]
+    if bulk:
+        monkeypatch.setattr(RemoteStore, "_upload", lambda *_: pytest.fail("a Graph Store upload beside the loader"))
     old, new = _copy(edition, base), _copy(edition, base, skip=BASE + "graph/notes")
     graphs = sorted({q.graph_name.value for q in old})
     remote = RemoteStore(settings, graphs, query_timeout=30)
@@ -215,6 +228,19 @@ def test_a_failed_upload_publishes_nothing(remote_edition, virtuoso_server):
                                                       "FILTER STRSTARTS(STR(?g), 'urn:x-lod:staging') }"},
                             headers={"Accept": "text/csv"}).text.split()
     assert staging == ['"g"']
+
+
+def test_a_loader_that_fails_or_leaves_graphs_short_publishes_nothing(built_edition, virtuoso, tmp_path):
+    """The loader's exit status is an error naming it; a loader that exits 0 but loaded nothing
+    is caught by the graphs' sizes. Either way the staging graphs and the load file go."""
+    union, edition = "urn:x-short:union", _copy(built_edition[2], "urn:x-short:")
+    public = [union, *sorted({q.graph_name.value for q in edition})]
+    for loader, error in (((sys.executable, "-c", "import sys; sys.exit('no SQL port')"), "loader .* exited with 1: no SQL port"),
+                          ((sys.executable, "-c", "print('loaded, I promise')"), r"left graphs short \(urn:x-short:.*: 0 of \d+.*loaded, I promise")):
+        remote = RemoteStore(_settings(built_edition, virtuoso, union, loader), public[1:], query_timeout=30)
+        with pytest.raises(StoreError, match=error):
+            remote.stage("short", edition, edition.named_graphs())
+        assert not remote.holds_any(public) and not list((virtuoso.folder / "load").iterdir())
 
 
 def test_a_first_upload_writes_the_public_graphs_without_moving_them(built_edition, virtuoso, monkeypatch):
@@ -281,6 +307,24 @@ def test_a_command_runs_on_the_loaded_engine_before_the_release_is_published(blu
     with pytest.raises(StoreError, match="after_load .* exited with 1: the engine did not come back"):
         Pipeline(failing).build(releases)
     assert releases.current() == two
+
+
+def test_each_engine_of_blue_green_is_loaded_by_its_own_loader(blue_green, tmp_path, monkeypatch):
+    """[store].loader for the first engine, alternate_loader for the second (each its own SQL
+    port): two builds, each release in its engine, and no Graph Store upload."""
+    blue, green = blue_green
+    monkeypatch.setattr(RemoteStore, "_upload", lambda *_: pytest.fail("a Graph Store upload beside the loader"))
+    load_dir = blue.folder / "load"
+    extra = (blue.store_settings() + alternate_settings(green.sparql, green.sparql, green.graph_store)
+             + f"loader = {json.dumps(_bulk_loader(blue))}\nalternate_loader = {json.dumps(_bulk_loader(green))}\n"
+             + f'loader_dir = "{load_dir}"\n')
+    config = load(write_config(tmp_path, REPO / "data", extra=extra))
+    releases = Releases(config.path("var"))
+    one = Pipeline(config).build(releases).path
+    two = Pipeline(config).build(releases).path
+    engines = [RemoteStore(e, [], query_timeout=30) for e in config.store.engines()]
+    assert [holds_release(e, BASE, one.name) for e in engines] == [True, False]
+    assert [holds_release(e, BASE, two.name) for e in engines] == [False, True]
 
 
 def test_after_load_waits_for_the_engine_to_come_back(tmp_path):

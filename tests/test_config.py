@@ -32,6 +32,8 @@ def test_file_values_override_defaults_and_paths_resolve_against_it(tmp_path: Pa
      "a second engine needs all of alternate_query, alternate_update, alternate_graph_store"),
     ("[store]\nbackend = 'remote'\nquery = 'q'\nupdate = 'u'\ngraph_store = 'g'\nafter_load = ['restart']\n",
      "after_load needs a second engine"),
+    ("[store]\nbackend = 'remote'\nquery = 'q'\nupdate = 'u'\ngraph_store = 'g'\nloader = ['load']\n"
+     "loader_dir = 'var/load'\n", "loader needs loader_dir: the absolute path of a folder the engine can read"),
 ])
 def test_bad_configuration_names_the_key(tmp_path: Path, text: str, words: str):
     (tmp_path / "lod.toml").write_text(text)

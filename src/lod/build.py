@@ -9,9 +9,7 @@ lod.release), so bad input never replaces what is served.
 from __future__ import annotations
 
 import json
-import os
 import resource
-import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -29,7 +27,7 @@ from lod import changes, docs, dumps, index, mapping, provenance, rq, tables, va
 from lod.harvest import beacon, cmif
 from lod.config import Config, StoreSettings
 from lod.release import BUILDING, Releases
-from lod.store import EmbeddedStore, RemoteStore, StoreError, holds_release
+from lod.store import EmbeddedStore, RemoteStore, StoreError, holds_release, run_command
 
 DUMP_NAME = "stalin-molotov"
 
@@ -244,17 +242,8 @@ class Pipeline:
     def _after_load(self, engine: StoreSettings, release: str) -> None:
         """Run [store].after_load for the engine just loaded, then wait (up to [store].timeout)
         until it answers again and holds the release: a restart must not lose it."""
-        command = list(self.config.store.after_load)
-        env = {**os.environ, "LOD_ENGINE_QUERY": engine.query, "LOD_ENGINE_UPDATE": engine.update,
-               "LOD_ENGINE_GRAPH_STORE": engine.graph_store}
         with self.phase("after load"):
-            try:
-                done = subprocess.run(command, env=env, capture_output=True, text=True)
-            except OSError as err:
-                raise StoreError(f"[store].after_load {command} could not be run: {err}") from err
-            if done.returncode:
-                raise StoreError(f"[store].after_load {command} exited with {done.returncode}: "
-                                 f"{(done.stderr or done.stdout).strip()[-500:]}")
+            run_command("after_load", self.config.store.after_load, engine)
             if not self._answer_after_load(engine, release):
                 raise StoreError(f"after [store].after_load, {engine.query} answers but no longer holds "
                                  f"release {release}")

@@ -114,13 +114,20 @@ class StoreSettings:
     # engine's URLs in LOD_ENGINE_QUERY/_UPDATE/_GRAPH_STORE: e.g. restart Virtuoso, whose plans
     # are slow after a load until it restarts. The build then waits until the engine answers.
     after_load: tuple[str, ...] = ()
+    # The engine's own bulk loader instead of Graph Store uploads: a command run with LOD_LOAD_FILE,
+    # one gzipped N-Quads file of the release's graphs and their union, under the names they are
+    # loaded into, written into loader_dir (a folder the engine can read); e.g.
+    # ["deploy/virtuoso-bulk-load", "localhost:1111"]. The build then checks every graph's size.
+    loader: tuple[str, ...] = ()
+    loader_dir: str = ""
+    alternate_loader: tuple[str, ...] = ()   # the second engine's (its own SQL port, say)
 
     def engines(self) -> list[StoreSettings]:
         """The engines releases are loaded into: one, or two in turn."""
         if not self.alternate_query:
             return [self]
         return [self, dataclasses.replace(self, query=self.alternate_query, update=self.alternate_update,
-                                          graph_store=self.alternate_graph_store)]
+                                          graph_store=self.alternate_graph_store, loader=self.alternate_loader)]
 
 
 BACKENDS = ("embedded", "remote")
@@ -211,5 +218,7 @@ def _check_store(store: StoreSettings, where: str) -> None:
         if store.after_load and not given:
             raise ConfigError(f"{where}.after_load needs a second engine (alternate_*): run on the only "
                               "engine, after its swap, it would act on the engine readers are using")
+    if (store.loader or store.alternate_loader) and not os.path.isabs(store.loader_dir):
+        raise ConfigError(f"{where}.loader needs loader_dir: the absolute path of a folder the engine can read")
     if store.chunk_triples < 1:
         raise ConfigError(f"{where}.chunk_triples must be at least 1")

@@ -1,0 +1,80 @@
+"""Benchmark: `lod upload` of a built release into a fresh Virtuoso, by the Graph Store HTTP
+Protocol and by Virtuoso's bulk loader ([store] loader, deploy/virtuoso-bulk-load).
+
+Each way gets a Virtuoso of its own, started empty in bench/out/serving/upload-<way>; the upload
+is timed as a whole (the first upload into an engine writes the public graphs, nothing is
+moved), with the engine's resident memory after it, and checked: the engine holds the release, and as many triples as the release's store. Prints
+a Markdown table for docs/performance.md and writes bench/out/serving/upload-<corpus>.json.
+
+    .venv/bin/python bench/upload.py --build bench/out/builds/100000
+    .venv/bin/python bench/upload.py --build bench/out/builds/1000000 --ways bulk-loader --virtuoso-gb 8
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from serving import OUT, REPO
+from conftest import alternate_settings
+from virtuoso import Virtuoso
+from lod.config import load
+from lod.store import RemoteStore, holds_release
+
+WAYS = ("graph-store", "bulk-loader")
+
+
+def upload(build: Path, way: str, memory_gb: float) -> dict:
+    folder = OUT / f"upload-{way}"
+    shutil.rmtree(folder, ignore_errors=True)
+    release = (build / "var" / "current").resolve()
+    with Virtuoso(folder, memory_gb=memory_gb) as engine:
+        command = json.dumps([str(REPO / "deploy" / "virtuoso-bulk-load"), f"127.0.0.1:{engine.sql_port}"])
+        loader = (f'loader = {command}\nalternate_loader = {command}\nloader_dir = "{folder / "load"}"\n'
+                  if way == "bulk-loader" else "")
+        # The release names the engine it was built into (the second, after a blue/green run):
+        # both of [store]'s engines are this one.
+        settings = folder / "lod.toml"
+        settings.write_text((build / "lod.toml").read_text() + engine.store_settings() + "timeout = 7200\n" + loader
+                            + alternate_settings(engine.sparql, engine.sparql, engine.graph_store))
+        begun = time.perf_counter()
+        done = subprocess.run([str(REPO / ".venv" / "bin" / "lod"), "--config", str(settings), "upload"],
+                              capture_output=True, text=True)
+        seconds = time.perf_counter() - begun
+        if done.returncode:
+            raise SystemExit(f"{way}: the upload failed\n{done.stderr[-3000:]}")
+        config = load(settings)
+        remote = RemoteStore(config.store, json.loads((release / "build.json").read_text())["graphs"],
+                             query_timeout=3600)
+        expected = len(ox.Store.read_only(str(release / "store")))
+        return {"way": way, "seconds": round(seconds, 1), "quads": expected, "engine_quads": len(remote),
+                "holds_release": holds_release(remote, config.dataset.base_iri, release.name),
+                "engine_rss_mib": engine.rss_mib()}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--build", type=Path, required=True, help="a folder of bench/build_phases.py (lod.toml, var/)")
+    ap.add_argument("--ways", default=",".join(WAYS), help="comma-separated, in the order run")
+    ap.add_argument("--virtuoso-gb", type=float, default=4.0, help="memory given to each Virtuoso's buffers")
+    args = ap.parse_args()
+    rows = []
+    for way in args.ways.split(","):
+        rows.append(upload(args.build.resolve(), way, args.virtuoso_gb))
+        print(rows[-1], flush=True)
+    (OUT / f"upload-{args.build.name}.json").write_text(json.dumps(rows, indent=2))
+    print("\n| way | seconds | quads (release / engine) | holds the release | engine RSS MiB |\n"
+          "|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['way']} | {r['seconds']} | {r['quads']:,} / {r['engine_quads']:,} | {r['holds_release']} "
+              f"| {r['engine_rss_mib']} |")
+
+
+if __name__ == "__main__":
+    main()

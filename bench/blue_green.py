@@ -12,7 +12,7 @@ after the build ended the first page came from the new release, and checks that 
 written. Writes bench/out/serving/blue-green-<corpus>.json.
 
     .venv/bin/python bench/serving.py --build bench/out/builds/100000 --servers virtuoso   # fills blue
-    .venv/bin/python bench/blue_green.py --build bench/out/builds/100000 [--restart]
+    .venv/bin/python bench/blue_green.py --build bench/out/builds/100000 [--restart] [--loader]
 """
 
 from __future__ import annotations
@@ -62,6 +62,13 @@ def switch_seen(url: str, path: str, old: str, seconds: float = 60) -> float | N
     return None
 
 
+def loader_settings(blue: Virtuoso, green: Virtuoso) -> str:
+    """[store] lines that load each engine with its bulk loader, through its own SQL port."""
+    def command(engine: Virtuoso) -> str:
+        return json.dumps([str(REPO / "deploy" / "virtuoso-bulk-load"), f"127.0.0.1:{engine.sql_port}"])
+    return f'loader = {command(blue)}\nalternate_loader = {command(green)}\nloader_dir = "{green.folder / "load"}"\n'
+
+
 def restarter(engines: list[Virtuoso], stop: threading.Event) -> threading.Thread:
     """Restarts the engine named in REQUEST (the after_load command's), then removes it."""
     def run() -> None:
@@ -84,6 +91,8 @@ def main() -> None:
     ap.add_argument("--seconds", type=int, default=10, help="length of each wrk window")
     ap.add_argument("--virtuoso-gb", type=float, default=4.0, help="memory given to each Virtuoso's buffers")
     ap.add_argument("--restart", action="store_true", help="restart green after the load, before the switch")
+    ap.add_argument("--loader", action="store_true",
+                    help="load with Virtuoso's bulk loader ([store] loader, deploy/virtuoso-bulk-load)")
     args = ap.parse_args()
     build = args.build.resolve()
     before = (build / "var" / "current").resolve()
@@ -93,6 +102,7 @@ def main() -> None:
         settings = OUT / "blue-green.toml"
         settings.write_text(build.joinpath("lod.toml").read_text() + blue.store_settings()
                             + alternate_settings(green.sparql, green.sparql, green.graph_store) + "timeout = 3600\n"
+                            + (loader_settings(blue, green) if args.loader else "")
                             + (f'after_load = {json.dumps([sys.executable, "-c", ASK, str(REQUEST)])}\n'
                                if args.restart else "")
                             + "[server]\nworkers = 2\ncache_mib = 0\n")
@@ -133,7 +143,7 @@ def main() -> None:
             server.terminate()
             server.wait()
     print(log[-3000:])
-    (OUT / f"blue-green-{build.name}{'-restart' if args.restart else ''}.json").write_text(json.dumps({"windows": windows, "checks": checks,
+    (OUT / f"blue-green-{build.name}{'-restart' if args.restart else ''}{'-loader' if args.loader else ''}.json").write_text(json.dumps({"windows": windows, "checks": checks,
                                                                    "each_once": warm}, indent=2))
     print("\n| window from s | release | requests/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|---|")
     for w in windows:

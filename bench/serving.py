@@ -134,11 +134,11 @@ def synthetic(coverage: dict[str, int], seed: int = 7) -> Scenarios:
                      new_persons=unseen(rng, "/page/id/person/person-{}", range(coverage["persons"]), persons))
 
 
-def unseen(rng: random.Random, template: str, numbers: range, drawn: list[str], count: int = NEW_PAGES) -> list[str]:
-    """Up to `count` paths in random order, none of them among `drawn`."""
+def unseen(rng: random.Random, template: str, numbers: range, drawn: list[str]) -> list[str]:
+    """Up to NEW_PAGES paths in random order, none of them among `drawn`."""
     taken = set(drawn)
-    paths = (template.format(n) for n in rng.sample(numbers, min(len(numbers), count + len(drawn))))
-    return [p for p in paths if p not in taken][:count]
+    paths = (template.format(n) for n in rng.sample(numbers, min(len(numbers), NEW_PAGES + len(drawn))))
+    return [p for p in paths if p not in taken][:NEW_PAGES]
 
 
 def start(cmd: list[str], url: str, log: Path, seconds: float = 120) -> subprocess.Popen:

@@ -230,7 +230,7 @@ def test_a_failed_upload_publishes_nothing(remote_edition, virtuoso_server):
     assert staging == ['"g"']
 
 
-def test_a_loader_that_fails_or_leaves_graphs_short_publishes_nothing(built_edition, virtuoso, tmp_path):
+def test_a_loader_that_fails_or_leaves_graphs_short_publishes_nothing(built_edition, virtuoso):
     """The loader's exit status is an error naming it; a loader that exits 0 but loaded nothing
     is caught by the graphs' sizes. Either way the staging graphs and the load file go."""
     union, edition = "urn:x-short:union", _copy(built_edition[2], "urn:x-short:")

@@ -138,7 +138,7 @@ def _container(triples: list[ox.Triple]) -> ox.Triple | None:
 
 
 def _incoming(around: list[ox.Quad], iri: ox.NamedNode, page: int, size: int,
-               quiet: frozenset) -> tuple[list[Incoming], bool]:
+              quiet: frozenset) -> tuple[list[Incoming], bool]:
     """Incoming links per property: the total, and the page's slice. Subjects are sorted by IRI,
     so a page holds the same links whatever order the store (embedded or remote) returns them in."""
     groups: dict[ox.NamedNode, set] = {}

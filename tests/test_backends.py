@@ -243,6 +243,19 @@ def test_a_loader_that_fails_or_leaves_graphs_short_publishes_nothing(built_edit
         assert not remote.holds_any(public) and not list((virtuoso.folder / "load").iterdir())
 
 
+def test_a_load_folder_the_engine_may_not_read_publishes_nothing(built_edition, virtuoso, tmp_path):
+    """loader_dir outside Virtuoso's DirsAllowed: the build fails with the engine's refusal, and
+    leaves neither graphs nor the file."""
+    union, edition = "urn:x-denied:union", _copy(built_edition[2], "urn:x-denied:")
+    public = [union, *sorted({q.graph_name.value for q in edition})]
+    settings = dataclasses.replace(_settings(built_edition, virtuoso, union, _bulk_loader(virtuoso)),
+                                   loader_dir=str(tmp_path / "elsewhere"))
+    remote = RemoteStore(settings, public[1:], query_timeout=30)
+    with pytest.raises(StoreError, match=r"loader .* exited with 1: .*FA003: Access to .*elsewhere. is denied"):
+        remote.stage("denied", edition, edition.named_graphs())
+    assert not remote.holds_any(public) and not list((tmp_path / "elsewhere").iterdir())
+
+
 def test_a_first_upload_writes_the_public_graphs_without_moving_them(built_edition, virtuoso, monkeypatch):
     """Into an engine holding none of the release's graphs there is nothing to swap out: they are
     written under their public names and no MOVE is sent (at 1M letters Virtuoso's MOVE of the
@@ -272,9 +285,12 @@ def test_a_first_upload_writes_the_public_graphs_without_moving_them(built_editi
 
 @pytest.fixture(scope="module")
 def blue_green(tmp_path_factory: pytest.TempPathFactory):
-    """Two Virtuoso servers of the test's own, the second as [store]'s alternate engine."""
-    with Virtuoso(tmp_path_factory.mktemp("blue")) as blue, Virtuoso(tmp_path_factory.mktemp("green")) as green:
-        yield blue, green
+    """Two Virtuoso servers of the test's own, the second as [store]'s alternate engine, and the
+    folder both may read loads from."""
+    shared = tmp_path_factory.mktemp("load")   # [store].loader_dir, in both engines' DirsAllowed
+    with (Virtuoso(tmp_path_factory.mktemp("blue"), readable=[shared]) as blue,
+          Virtuoso(tmp_path_factory.mktemp("green"), readable=[shared]) as green):
+        yield blue, green, shared
 
 
 RECORD = """import json, os, sys
@@ -286,7 +302,7 @@ def test_a_command_runs_on_the_loaded_engine_before_the_release_is_published(blu
     """[store].after_load (e.g. restarting Virtuoso, slow after a load until it restarts) runs
     with the loaded engine's URLs while `current` still names the release before; the build then
     finds the release in the engine. A failing command publishes nothing."""
-    blue, green = blue_green
+    blue, green, _ = blue_green
     script, seen, current = tmp_path / "record.py", tmp_path / "seen.json", tmp_path / "var" / "current"
     script.write_text(RECORD)
 
@@ -312,9 +328,8 @@ def test_a_command_runs_on_the_loaded_engine_before_the_release_is_published(blu
 def test_each_engine_of_blue_green_is_loaded_by_its_own_loader(blue_green, tmp_path, monkeypatch):
     """[store].loader for the first engine, alternate_loader for the second (each its own SQL
     port): two builds, each release in its engine, and no Graph Store upload."""
-    blue, green = blue_green
+    blue, green, load_dir = blue_green
     monkeypatch.setattr(RemoteStore, "_upload", lambda *_: pytest.fail("a Graph Store upload beside the loader"))
-    load_dir = blue.folder / "load"
     extra = (blue.store_settings() + alternate_settings(green.sparql, green.sparql, green.graph_store)
              + f"loader = {json.dumps(_bulk_loader(blue))}\nalternate_loader = {json.dumps(_bulk_loader(green))}\n"
              + f'loader_dir = "{load_dir}"\n')
@@ -362,7 +377,7 @@ def test_releases_alternate_between_two_engines(blue_green, tmp_path, monkeypatc
     """Blue/green: each build loads the engine that is not serving and moving `current` is the
     switch. The serving engine is never written, a failed build leaves it as it was, and a release
     whose engine has since been given a later release is refused, not served with the later data."""
-    blue, green = blue_green
+    blue, green, _ = blue_green
     alternate = alternate_settings(green.sparql, green.sparql, green.graph_store)
     config = load(write_config(tmp_path, REPO / "data", extra=blue.store_settings() + alternate))
     releases = Releases(config.path("var"))

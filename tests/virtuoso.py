@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import requests
@@ -37,7 +38,10 @@ MaxDirtyBuffers = {dirty}
 ThreadsPerQuery = 2
 ; the swap moves a whole release in one transaction; its log must not hit the 50 MB default
 TransactionAfterImageLimit = 2000000000
-DirsAllowed = ., {dir}
+; the folders its file functions (and so the bulk loader) may read: its own, the ones given, and
+; TempDir, which Virtuoso adds to DirsAllowed (its default /tmp would let it read every test's files)
+DirsAllowed = ., {dir}{readable}
+TempDir = {dir}
 [HTTPServer]
 ServerPort = 127.0.0.1:{http_port}
 ServerRoot = {dir}
@@ -62,8 +66,9 @@ def free_port() -> int:
 class Virtuoso:
     """`with Virtuoso(folder) as v:` starts the server and stops it; v.sparql, v.graph_store."""
 
-    def __init__(self, folder: Path, memory_gb: float = 1.0):
+    def __init__(self, folder: Path, memory_gb: float = 1.0, readable: Sequence[Path] = ()):
         self.folder = folder.resolve()   # the server runs in it and reads its ini by this path
+        self.readable = [path.resolve() for path in readable]   # folders besides its own it may read
         self.http_port, self.sql_port = free_port(), free_port()
         # Virtuoso's rule of thumb: 85,000 buffers (8 KiB pages) per GB given to it.
         self.buffers = int(85000 * memory_gb)
@@ -95,7 +100,8 @@ class Virtuoso:
         self.folder.mkdir(parents=True, exist_ok=True)
         ini = self.folder / "virtuoso.ini"
         ini.write_text(INI.format(dir=self.folder, sql_port=self.sql_port, http_port=self.http_port,
-                                  buffers=self.buffers, dirty=self.buffers * 3 // 4), encoding="utf-8")
+                                  buffers=self.buffers, dirty=self.buffers * 3 // 4,
+                                  readable="".join(f", {path}" for path in self.readable)), encoding="utf-8")
         with (self.folder / "server.out").open("wb") as out:
             self.proc = subprocess.Popen([SERVER, "+foreground", "+configfile", str(ini)], cwd=self.folder,
                                          stdout=out, stderr=subprocess.STDOUT)

@@ -20,7 +20,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Graph
 from rich.console import Console
-from rich.progress import MofNCompleteColumn, Progress
+from rich.progress import MofNCompleteColumn, Progress, SpinnerColumn, TimeElapsedColumn
 from rich.table import Table
 
 from lod import changes, docs, dumps, index, mapping, provenance, rq, tables, validate, void
@@ -225,9 +225,12 @@ class Pipeline:
         `current` moves, so a failure publishes nothing."""
         source = ox.Store.read_only(str(release / "store"))
         graphs = sorted(source.named_graphs(), key=lambda g: g.value)
-        with self.phase("upload", spinner=False), \
-                Progress(*Progress.get_default_columns(), MofNCompleteColumn(), console=self.console) as bar:
-            task = bar.add_task("upload to the remote store", total=len(source))
+        # With [store].loader the bar counts the load file's lines, then stays full while the
+        # engine loads it (minutes at 1M letters): the spinner and the clock show it is working.
+        columns = (SpinnerColumn(), *Progress.get_default_columns(), MofNCompleteColumn(), TimeElapsedColumn())
+        step = "write the load file, then [store].loader" if engine.loader else "upload to the remote store"
+        with self.phase("upload", spinner=False), Progress(*columns, console=self.console) as bar:
+            task = bar.add_task(step, total=len(source))
             remote = RemoteStore(engine, [], query_timeout=engine.timeout)
             staged = remote.stage(release.name.removeprefix(BUILDING), source, graphs, direct=direct,
                                   progress=lambda n: bar.advance(task, n))

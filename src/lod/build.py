@@ -228,7 +228,7 @@ class Pipeline:
         # With [store].loader the bar counts the load file's lines, then stays full while the
         # engine loads it (minutes at 1M letters): the spinner and the clock show it is working.
         columns = (SpinnerColumn(), *Progress.get_default_columns(), MofNCompleteColumn(), TimeElapsedColumn())
-        step = "write the load file, then [store].loader" if engine.loader else "upload to the remote store"
+        step = "write the load file, then run the engine's loader" if engine.loader else "upload to the remote store"
         with self.phase("upload", spinner=False), Progress(*columns, console=self.console) as bar:
             task = bar.add_task(step, total=len(source))
             remote = RemoteStore(engine, [], query_timeout=engine.timeout)

@@ -38,6 +38,7 @@ from lod.store import RemoteStore, holds_release
 FOOTER = re.compile(r"Release (\d{8}T\d{6}Z)")
 # [store].after_load with --restart: ask this script to restart the engine just loaded, and wait.
 REQUEST = OUT / "restart-request"
+LOAD_DIR = OUT / "blue-green-load"   # --loader: [store].loader_dir, readable by both engines
 ASK = ("import os, pathlib, sys, time; p = pathlib.Path(sys.argv[1]); "
        "p.write_text(os.environ['LOD_ENGINE_QUERY']); [time.sleep(0.2) for _ in iter(p.exists, False)]")
 
@@ -63,10 +64,10 @@ def switch_seen(url: str, path: str, old: str, seconds: float = 60) -> float | N
 
 
 def loader_settings(blue: Virtuoso, green: Virtuoso) -> str:
-    """[store] lines that load each engine with its bulk loader, through its own SQL port."""
-    def command(engine: Virtuoso) -> str:
-        return json.dumps([str(REPO / "deploy" / "virtuoso-bulk-load"), f"127.0.0.1:{engine.sql_port}"])
-    return f'loader = {command(blue)}\nalternate_loader = {command(green)}\nloader_dir = "{green.folder / "load"}"\n'
+    """[store] lines that load each engine with its bulk loader, through its own SQL port, from
+    LOAD_DIR (in both engines' DirsAllowed)."""
+    return (f"loader = {json.dumps(blue.loader)}\nalternate_loader = {json.dumps(green.loader)}\n"
+            f'loader_dir = "{LOAD_DIR}"\n')
 
 
 def restarter(engines: list[Virtuoso], stop: threading.Event) -> threading.Thread:
@@ -98,7 +99,8 @@ def main() -> None:
     before = (build / "var" / "current").resolve()
     documents = synthetic(json.loads((before / "build.json").read_text())["coverage"]).documents
     shutil.rmtree(OUT / "virtuoso-green", ignore_errors=True)
-    with Virtuoso(OUT / "virtuoso", args.virtuoso_gb) as blue, Virtuoso(OUT / "virtuoso-green", args.virtuoso_gb) as green:
+    with (Virtuoso(OUT / "virtuoso", args.virtuoso_gb, readable=[LOAD_DIR]) as blue,
+          Virtuoso(OUT / "virtuoso-green", args.virtuoso_gb, readable=[LOAD_DIR]) as green):
         settings = OUT / "blue-green.toml"
         settings.write_text(build.joinpath("lod.toml").read_text() + blue.store_settings()
                             + alternate_settings(green.sparql, green.sparql, green.graph_store) + "timeout = 3600\n"

@@ -37,8 +37,7 @@ def upload(build: Path, way: str, memory_gb: float) -> dict:
     release = (build / "var" / "current").resolve()
     with Virtuoso(folder, memory_gb=memory_gb) as engine:
         # The script's output (isql's "-- N msec." per statement) is kept to split the engine's time.
-        command = json.dumps(["/bin/sh", "-c", 'exec "$0" "$1" > "$2"', str(REPO / "deploy" / "virtuoso-bulk-load"),
-                              f"127.0.0.1:{engine.sql_port}", str(folder / "loader.out")])
+        command = json.dumps(["/bin/sh", "-c", 'exec "$0" "$1" > "$2"', *engine.loader, str(folder / "loader.out")])
         loader = (f'loader = {command}\nalternate_loader = {command}\nloader_dir = "{folder / "load"}"\n'
                   if way == "bulk-loader" else "")
         # The release names the engine it was built into (the second, after a blue/green run):

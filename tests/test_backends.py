@@ -166,9 +166,6 @@ def _copy(store: ox.Store, base: str, skip: str | None = None) -> ox.Store:
     return out
 
 
-LOADER = str(REPO / "deploy" / "virtuoso-bulk-load")
-
-
 def _settings(built_edition, virtuoso, union: str, loader: tuple[str, ...] = ()):
     """The test engine as a remote store with its own union graph, uploading in small chunks, or
     loading with `loader` from a folder inside the engine's own (its DirsAllowed)."""
@@ -178,17 +175,13 @@ def _settings(built_edition, virtuoso, union: str, loader: tuple[str, ...] = ())
                                loader_dir=str(virtuoso.folder / "load"))
 
 
-def _bulk_loader(virtuoso: Virtuoso) -> tuple[str, ...]:
-    return (LOADER, f"127.0.0.1:{virtuoso.sql_port}")
-
-
 @pytest.mark.parametrize("bulk", [False, True], ids=["graph-store", "bulk-loader"])
 def test_swap_replaces_the_release_whole(built_edition, virtuoso, bulk, monkeypatch):
     """Staging, then one Update request: the new release replaces the old one whole, a graph it
     lacks is dropped, and no staging graph is left; uploaded with the Graph Store protocol or
     loaded by Virtuoso's bulk loader. (Whether readers *during* the request see old or new only
     is up to the engine: Virtuoso 7.2 does not isolate them; docs/deploy.md.)"""
-    settings = _settings(built_edition, virtuoso, "urn:x-test:union", _bulk_loader(virtuoso) if bulk else ())
+    settings = _settings(built_edition, virtuoso, "urn:x-test:union", virtuoso.loader if bulk else ())
     base, edition = "urn:x-test:", built_edition[2]
     if bulk:
         monkeypatch.setattr(RemoteStore, "_upload", lambda *_: pytest.fail("a Graph Store upload beside the loader"))
@@ -248,7 +241,7 @@ def test_a_load_folder_the_engine_may_not_read_publishes_nothing(built_edition, 
     leaves neither graphs nor the file."""
     union, edition = "urn:x-denied:union", _copy(built_edition[2], "urn:x-denied:")
     public = [union, *sorted({q.graph_name.value for q in edition})]
-    settings = dataclasses.replace(_settings(built_edition, virtuoso, union, _bulk_loader(virtuoso)),
+    settings = dataclasses.replace(_settings(built_edition, virtuoso, union, virtuoso.loader),
                                    loader_dir=str(tmp_path / "elsewhere"))
     remote = RemoteStore(settings, public[1:], query_timeout=30)
     with pytest.raises(StoreError, match=r"loader .* exited with 1: .*FA003: Access to .*elsewhere. is denied"):
@@ -331,7 +324,7 @@ def test_each_engine_of_blue_green_is_loaded_by_its_own_loader(blue_green, tmp_p
     blue, green, load_dir = blue_green
     monkeypatch.setattr(RemoteStore, "_upload", lambda *_: pytest.fail("a Graph Store upload beside the loader"))
     extra = (blue.store_settings() + alternate_settings(green.sparql, green.sparql, green.graph_store)
-             + f"loader = {json.dumps(_bulk_loader(blue))}\nalternate_loader = {json.dumps(_bulk_loader(green))}\n"
+             + f"loader = {json.dumps(blue.loader)}\nalternate_loader = {json.dumps(green.loader)}\n"
              + f'loader_dir = "{load_dir}"\n')
     config = load(write_config(tmp_path, REPO / "data", extra=extra))
     releases = Releases(config.path("var"))

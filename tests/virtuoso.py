@@ -19,6 +19,7 @@ import requests
 SERVER = "virtuoso-t"
 ISQL = "isql-vt"
 INSTALL = "make virtuoso   # installs Debian's virtuoso-opensource-7"
+BULK_LOAD = Path(__file__).resolve().parent.parent / "deploy" / "virtuoso-bulk-load"
 
 INI = """\
 [Database]
@@ -81,6 +82,11 @@ class Virtuoso:
     @property
     def graph_store(self) -> str:
         return f"http://127.0.0.1:{self.http_port}/sparql-graph-crud"
+
+    @property
+    def loader(self) -> tuple[str, ...]:
+        """[store].loader for this server: deploy/virtuoso-bulk-load through its SQL port."""
+        return (str(BULK_LOAD), f"127.0.0.1:{self.sql_port}")
 
     def store_settings(self) -> str:
         """The [store] section of a lod.toml that points at this server."""

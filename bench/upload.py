@@ -5,6 +5,9 @@ Each way gets a Virtuoso of its own, started empty in bench/out/serving/upload-<
 is timed as a whole (the first upload into an engine writes the public graphs, nothing is
 moved), with the engine's resident memory after it, and checked: the engine holds the release, and as many triples as the release's store. Prints
 a Markdown table for docs/performance.md and writes bench/out/serving/upload-<corpus>.json.
+With the bulk loader it also follows the engine through the load file (how far it has read it,
+and the CPU it used), to tell an engine that slows as its indexes grow from one that is slow
+throughout, and one loader thread from several: the seconds and cores of each tenth of the file.
 
     .venv/bin/python bench/upload.py --build bench/out/builds/100000
     .venv/bin/python bench/upload.py --build bench/out/builds/1000000 --ways bulk-loader --virtuoso-gb 8
@@ -13,10 +16,13 @@ a Markdown table for docs/performance.md and writes bench/out/serving/upload-<co
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import re
 import shutil
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -46,8 +52,9 @@ def upload(build: Path, way: str, memory_gb: float) -> dict:
         settings.write_text((build / "lod.toml").read_text() + engine.store_settings() + "timeout = 7200\n" + loader
                             + alternate_settings(engine.sparql, engine.sparql, engine.graph_store))
         begun = time.perf_counter()
-        done = subprocess.run([str(REPO / ".venv" / "bin" / "lod"), "--config", str(settings), "upload"],
-                              capture_output=True, text=True)
+        with LoadFileReading(engine.proc.pid) as reading:
+            done = subprocess.run([str(REPO / ".venv" / "bin" / "lod"), "--config", str(settings), "upload"],
+                                  capture_output=True, text=True)
         seconds = time.perf_counter() - begun
         if done.returncode:
             raise SystemExit(f"{way}: the upload failed\n{done.stderr[-3000:]}")
@@ -57,7 +64,8 @@ def upload(build: Path, way: str, memory_gb: float) -> dict:
         expected = len(ox.Store.read_only(str(release / "store")))
         return {"way": way, "seconds": round(seconds, 1), "quads": expected, "engine_quads": len(remote),
                 "holds_release": holds_release(remote, config.dataset.base_iri, release.name),
-                "engine_rss_mib": engine.rss_mib(), **statement_seconds(folder / "loader.out")}
+                "engine_rss_mib": engine.rss_mib(), **statement_seconds(folder / "loader.out"),
+                "load_file_tenths": reading.tenths()}
 
 
 def statement_seconds(output: Path) -> dict:
@@ -66,6 +74,47 @@ def statement_seconds(output: Path) -> dict:
         return {}
     msec = [int(m) for m in re.findall(r"-- (\d+) msec\.", output.read_text())]
     return {"rdf_loader_run_s": round(msec[1] / 1000, 1), "checkpoint_s": round(msec[2] / 1000, 1)}
+
+
+class LoadFileReading(threading.Thread):
+    """Samples, twice a second, how far the engine has read the load file (the offset of its
+    descriptor, /proc/<pid>/fdinfo) and the CPU seconds it has used (/proc/<pid>/stat)."""
+
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.pid, self.samples, self.done = pid, [], threading.Event()   # (seconds, share of the file read, CPU s)
+
+    def __enter__(self) -> LoadFileReading:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.done.set()
+        self.join()
+
+    def run(self) -> None:
+        tick = os.sysconf("SC_CLK_TCK")
+        while not self.done.wait(0.5):
+            with contextlib.suppress(OSError):   # the file or descriptor may go between the two reads
+                for fd in Path(f"/proc/{self.pid}/fd").iterdir():
+                    if fd.readlink().name.endswith(".nq.gz"):
+                        pos = int(re.search(r"pos:\s+(\d+)", Path(f"/proc/{self.pid}/fdinfo/{fd.name}").read_text())[1])
+                        cpu = sum(map(int, Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()[11:13]))
+                        self.samples.append((time.perf_counter(), pos / fd.stat().st_size, cpu / tick))
+
+    def tenths(self) -> list[dict]:
+        """For each tenth of the file: the seconds the engine took to read through it, and the
+        cores it kept busy meanwhile (CPU seconds over those seconds)."""
+        if not self.samples:
+            return []
+        rows, last = [], self.samples[0]
+        for tenth in range(1, 11):
+            reached = next((s for s in self.samples if s[1] >= tenth / 10), self.samples[-1])
+            seconds = reached[0] - last[0]
+            rows.append({"tenth": tenth, "seconds": round(seconds, 1),
+                         "cores": round((reached[2] - last[2]) / seconds, 2) if seconds else None})
+            last = reached
+        return rows
 
 
 def main() -> None:
@@ -85,6 +134,10 @@ def main() -> None:
         split = f"{r['rdf_loader_run_s']} / {r['checkpoint_s']}" if "checkpoint_s" in r else "–"
         print(f"| {r['way']} | {r['seconds']} | {split} | {r['quads']:,} / {r['engine_quads']:,} | {r['holds_release']} "
               f"| {r['engine_rss_mib']} |")
+    for r in rows:
+        if r["load_file_tenths"]:
+            print(f"\n{r['way']}, each tenth of the load file: seconds (cores) "
+                  + ", ".join(f"{t['seconds']} ({t['cores']})" for t in r["load_file_tenths"]))
 
 
 if __name__ == "__main__":

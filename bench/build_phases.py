@@ -17,6 +17,7 @@ import contextlib
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import threading
@@ -54,16 +55,21 @@ def build(name: str, data: Path, engine: Virtuoso | None = None) -> dict:
         record["phases"].append({"name": "upload", "seconds": round(time.perf_counter() - start, 3),
                                  "peak_mib": engine.rss_mib()})
     return {"corpus": name, "wall_s": round(wall, 1), "quads": record["triples"], "phases": record["phases"],
-            "tree_peak_mib": round(tree.peak_mib), "tree_peak_at_s": round(tree.peak_at, 1)}
+            "tree_peak_mib": round(tree.peak_mib), "tree_peak_at_s": round(tree.peak_at, 1),
+            "tree_peak_parts_mib": tree.peak_parts, "tree_peak_pss_mib": round(tree.peak_pss_mib)}
 
 
 class TreeMemory(threading.Thread):
     """Samples, every second, the resident memory of a process and all its descendants summed
-    (the build and the mapper's worker processes at once), keeping the highest."""
+    (the build and the mapper's worker processes at once), keeping the highest, each process's
+    share of it, and the highest proportional sum (PSS: pages forked processes share are counted
+    once, where the resident sum counts them in each)."""
 
     def __init__(self, pid: int):
         super().__init__(daemon=True)
         self.pid, self.peak_mib, self.peak_at, self.start_time = pid, 0.0, 0.0, time.perf_counter()
+        self.peak_parts: list[int] = []
+        self.peak_pss_mib = 0.0
         self.done = threading.Event()
 
     def __enter__(self) -> TreeMemory:
@@ -76,9 +82,12 @@ class TreeMemory(threading.Thread):
 
     def run(self) -> None:
         while not self.done.wait(1.0):
-            mib = sum(_rss_mib(pid) for pid in _descendants(self.pid))
-            if mib > self.peak_mib:
-                self.peak_mib, self.peak_at = mib, time.perf_counter() - self.start_time
+            pids = _descendants(self.pid)
+            parts = [_rss_mib(pid) for pid in pids]
+            if sum(parts) > self.peak_mib:
+                self.peak_mib, self.peak_at = sum(parts), time.perf_counter() - self.start_time
+                self.peak_parts = sorted((round(mib) for mib in parts if mib >= 1), reverse=True)
+            self.peak_pss_mib = max(self.peak_pss_mib, sum(_pss_mib(pid) for pid in pids))
 
 
 def _descendants(pid: int) -> list[int]:
@@ -101,10 +110,17 @@ def _rss_mib(pid: int) -> float:
     return 0.0
 
 
+def _pss_mib(pid: int) -> float:
+    with contextlib.suppress(OSError, ValueError, TypeError):
+        return int(re.search(r"^Pss:\s+(\d+) kB", Path(f"/proc/{pid}/smaps_rollup").read_text(), re.M)[1]) / 1024
+    return 0.0
+
+
 def markdown(results: list[dict]) -> str:
     phases = [p["name"] for p in results[0]["phases"]]
     head = "| corpus | quads | " + " | ".join(f"{p} s" for p in phases) + \
-        " | map+validate+load s | map / validate / load triples/s | peak MiB (one process) | peak MiB (all summed) | wall s |"
+        " | map+validate+load s | map / validate / load triples/s | peak MiB (one process) | peak MiB (all summed)" \
+        " | peak MiB (all, proportional) | wall s |"
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in results:
         t = {p["name"]: p["seconds"] for p in r["phases"]}
@@ -112,7 +128,8 @@ def markdown(results: list[dict]) -> str:
         rates = " / ".join(f"{r['quads'] / t[p] / 1000:.0f}k" for p in ("map", "validate", "load"))
         peak = max(p["peak_mib"] for p in r["phases"] if p["name"] != "upload")   # upload: the engine's RSS
         lines.append(f"| {r['corpus']} | {r['quads']:,} | " + " | ".join(f"{t[p]:.1f}" for p in phases)
-                     + f" | {core:.1f} | {rates} | {peak:,.0f} | {r['tree_peak_mib']:,} at {r['tree_peak_at_s']:.0f} s | {r['wall_s']} |")
+                     + f" | {core:.1f} | {rates} | {peak:,.0f} | {r['tree_peak_mib']:,} at {r['tree_peak_at_s']:.0f} s"
+                     f" ({' + '.join(f'{mib:,}' for mib in r['tree_peak_parts_mib'])}) | {r['tree_peak_pss_mib']:,} | {r['wall_s']} |")
     return "\n".join(lines)
 
 

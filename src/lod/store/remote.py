@@ -24,6 +24,8 @@ from __future__ import annotations
 import gzip
 import os
 import subprocess
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -207,15 +209,9 @@ class RemoteStore:
         as many as the largest: a loader that skipped a file or a line publishes nothing."""
         folder = Path(self.settings.loader_dir)
         folder.mkdir(parents=True, exist_ok=True)
-        file, sizes = folder / f"lod-{release}.nq.gz", {}
+        file = folder / f"lod-{release}.nq.gz"
         try:
-            with gzip.open(file, "wb", compresslevel=1) as out:
-                for graph, target in targets.items():
-                    lines = _InGraphs(out, [target, union])
-                    source.dump(lines, format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
-                    sizes[target.value] = lines.count
-                    if progress:
-                        progress(lines.count)
+            sizes = _write_load_file(file, source, targets, union, progress)
             said = run_command("loader", self.settings.loader, self.settings, LOD_LOAD_FILE=str(file))
         finally:
             file.unlink(missing_ok=True)
@@ -315,23 +311,48 @@ class Staged:
         self.graphs = {}
 
 
+def _write_load_file(file: Path, source: ox.Store, targets: dict[ox.NamedNode, ox.NamedNode], union: ox.NamedNode,
+                     progress) -> dict[str, int]:
+    """Write every graph of `source` into one gzipped N-Quads file, under its target and the
+    union; return each target's triple count. Graphs are dumped on threads, the largest first:
+    Oxigraph decodes a graph without the GIL, and that decoding is most of the file's cost
+    (docs/performance.md). Their lines interleave in whole-line blocks, which N-Quads allows;
+    a blank node keeps one label across the file, as Oxigraph names it."""
+    size = {row["g"]: int(row["n"].value) for row in source.query(SIZES)}
+    graphs = sorted(targets, key=lambda graph: -size.get(graph, 0))
+    lock = threading.Lock()
+    with gzip.open(file, "wb", compresslevel=1) as out:
+        def dump(graph: ox.NamedNode) -> int:
+            lines = _InGraphs(out, lock, [targets[graph], union], progress)
+            source.dump(lines, format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
+            return lines.count
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            return {targets[graph].value: count for graph, count in zip(graphs, pool.map(dump, graphs))}
+
+
 class _InGraphs:
     """A writable that takes Oxigraph's N-Triples dump of a graph and writes each line once per
     graph name, as N-Quads: the name goes before the line's closing " .". The dump is written in
     Rust; building a Python Quad for every triple took the file 1.7 times as long.
-    Every N-Triples line ends with " .\n", and no term holds a raw newline (N-Triples escapes it)."""
+    Every N-Triples line ends with " .\n", and no term holds a raw newline (N-Triples escapes it).
+    `lock` keeps one block's lines together in an output other dumps write into too;
+    `progress` is told how many triples each block held."""
 
-    def __init__(self, out, graphs: Sequence[ox.NamedNode]):
-        self.out, self.ends = out, [f" {g} .\n".encode() for g in graphs]
-        self.rest, self.count = b"", 0
+    def __init__(self, out, lock: threading.Lock, graphs: Sequence[ox.NamedNode], progress=None):
+        self.out, self.lock, self.ends = out, lock, [f" {g} .\n".encode() for g in graphs]
+        self.rest, self.count, self.progress = b"", 0, progress
 
     def write(self, given) -> int:
         data = self.rest + bytes(given)
         cut = data.rfind(b"\n") + 1
         self.rest, lines = data[cut:], data[:cut]
-        self.count += lines.count(b"\n")
-        for end in self.ends:
-            self.out.write(lines.replace(b" .\n", end))
+        triples = lines.count(b"\n")
+        self.count += triples
+        block = b"".join(lines.replace(b" .\n", end) for end in self.ends)
+        with self.lock:
+            self.out.write(block)
+        if self.progress:
+            self.progress(triples)
         return len(given)
 
     def flush(self) -> None:

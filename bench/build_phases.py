@@ -20,7 +20,6 @@ import platform
 import re
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -29,6 +28,7 @@ OUT = REPO / "bench" / "out"
 sys.path.insert(0, str(REPO / "tests"))
 from conftest import write_config  # noqa: E402  (one way to write a configuration, shared with the tests)
 from virtuoso import Virtuoso  # noqa: E402
+from sampler import Sampler  # noqa: E402
 
 from lod.synthetic import generate  # noqa: E402
 
@@ -59,35 +59,25 @@ def build(name: str, data: Path, engine: Virtuoso | None = None) -> dict:
             "tree_peak_parts_mib": tree.peak_parts, "tree_peak_pss_mib": round(tree.peak_pss_mib)}
 
 
-class TreeMemory(threading.Thread):
+class TreeMemory(Sampler):
     """Samples, every second, the resident memory of a process and all its descendants summed
     (the build and the mapper's worker processes at once), keeping the highest, each process's
     share of it, and the highest proportional sum (PSS: pages forked processes share are counted
     once, where the resident sum counts them in each)."""
 
     def __init__(self, pid: int):
-        super().__init__(daemon=True)
-        self.pid, self.peak_mib, self.peak_at, self.start_time = pid, 0.0, 0.0, time.perf_counter()
+        super().__init__(pid)
+        self.peak_mib, self.peak_at, self.start_time = 0.0, 0.0, time.perf_counter()
         self.peak_parts: list[int] = []
         self.peak_pss_mib = 0.0
-        self.done = threading.Event()
 
-    def __enter__(self) -> TreeMemory:
-        self.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.done.set()
-        self.join()
-
-    def run(self) -> None:
-        while not self.done.wait(1.0):
-            pids = _descendants(self.pid)
-            parts = [_rss_mib(pid) for pid in pids]
-            if sum(parts) > self.peak_mib:
-                self.peak_mib, self.peak_at = sum(parts), time.perf_counter() - self.start_time
-                self.peak_parts = sorted((round(mib) for mib in parts if mib >= 1), reverse=True)
-            self.peak_pss_mib = max(self.peak_pss_mib, sum(_pss_mib(pid) for pid in pids))
+    def sample(self) -> None:
+        pids = _descendants(self.pid)
+        parts = [_rss_mib(pid) for pid in pids]
+        if sum(parts) > self.peak_mib:
+            self.peak_mib, self.peak_at = sum(parts), time.perf_counter() - self.start_time
+            self.peak_parts = sorted((round(mib) for mib in parts if mib >= 1), reverse=True)
+        self.peak_pss_mib = max(self.peak_pss_mib, sum(_pss_mib(pid) for pid in pids))
 
 
 def _descendants(pid: int) -> list[int]:

@@ -22,13 +22,13 @@ import os
 import re
 import shutil
 import subprocess
-import threading
 import time
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from serving import OUT, REPO
+from sampler import Sampler
 from conftest import alternate_settings
 from virtuoso import Virtuoso
 from lod.config import load
@@ -76,31 +76,24 @@ def statement_seconds(output: Path) -> dict:
     return {"rdf_loader_run_s": round(msec[1] / 1000, 1), "checkpoint_s": round(msec[2] / 1000, 1)}
 
 
-class LoadFileReading(threading.Thread):
+class LoadFileReading(Sampler):
     """Samples, twice a second, how far the engine has read the load file (the offset of its
     descriptor, /proc/<pid>/fdinfo) and the CPU seconds it has used (/proc/<pid>/stat)."""
 
+    every = 0.5
+
     def __init__(self, pid: int):
-        super().__init__(daemon=True)
-        self.pid, self.samples, self.done = pid, [], threading.Event()   # (seconds, share of the file read, CPU s)
+        super().__init__(pid)
+        self.samples: list[tuple[float, float, float]] = []   # (seconds, share of the file read, CPU s)
+        self.tick = os.sysconf("SC_CLK_TCK")
 
-    def __enter__(self) -> LoadFileReading:
-        self.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.done.set()
-        self.join()
-
-    def run(self) -> None:
-        tick = os.sysconf("SC_CLK_TCK")
-        while not self.done.wait(0.5):
-            with contextlib.suppress(OSError):   # the file or descriptor may go between the two reads
-                for fd in Path(f"/proc/{self.pid}/fd").iterdir():
-                    if fd.readlink().name.endswith(".nq.gz"):
-                        pos = int(re.search(r"pos:\s+(\d+)", Path(f"/proc/{self.pid}/fdinfo/{fd.name}").read_text())[1])
-                        cpu = sum(map(int, Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()[11:13]))
-                        self.samples.append((time.perf_counter(), pos / fd.stat().st_size, cpu / tick))
+    def sample(self) -> None:
+        with contextlib.suppress(OSError):   # the file or descriptor may go between the two reads
+            for fd in Path(f"/proc/{self.pid}/fd").iterdir():
+                if fd.readlink().name.endswith(".nq.gz"):
+                    pos = int(re.search(r"pos:\s+(\d+)", Path(f"/proc/{self.pid}/fdinfo/{fd.name}").read_text())[1])
+                    cpu = sum(map(int, Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()[11:13]))
+                    self.samples.append((time.perf_counter(), pos / fd.stat().st_size, cpu / self.tick))
 
     def tenths(self) -> list[dict]:
         """For each tenth of the file: the seconds the engine took to read through it, and the

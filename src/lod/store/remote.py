@@ -335,7 +335,7 @@ def _write_load_file(file: Path, source: ox.Store, targets: dict[ox.NamedNode, o
             for part in parts.values():
                 with part.open("rb") as member:
                     shutil.copyfileobj(member, whole, 2**20)
-                part.unlink()
+                part.unlink()   # as it is joined, so the disk holds about one file's worth, not two
     finally:
         for part in parts.values():
             part.unlink(missing_ok=True)

@@ -78,34 +78,46 @@ def statement_seconds(output: Path) -> dict:
 
 class LoadFileReading(Sampler):
     """Samples, twice a second, how far the engine has read the load file (the offset of its
-    descriptor, /proc/<pid>/fdinfo) and the CPU seconds it has used (/proc/<pid>/stat)."""
+    descriptor, /proc/<pid>/fdinfo), its CPU seconds in user and kernel mode (/proc/<pid>/stat),
+    the bytes it has read by system calls and from the disk (/proc/<pid>/io) and its resident
+    memory: an engine whose buffers are too small for what it loads reads its own database
+    back (from the page cache, in kernel time) as it goes."""
 
     every = 0.5
 
     def __init__(self, pid: int):
         super().__init__(pid)
-        self.samples: list[tuple[float, float, float]] = []   # (seconds, share of the file read, CPU s)
+        self.samples: list[dict[str, float]] = []
         self.tick = os.sysconf("SC_CLK_TCK")
 
     def sample(self) -> None:
-        with contextlib.suppress(OSError):   # the file or descriptor may go between the two reads
+        with contextlib.suppress(OSError):   # the file or descriptor may go between the reads
             for fd in Path(f"/proc/{self.pid}/fd").iterdir():
                 if fd.readlink().name.endswith(".nq.gz"):
                     pos = int(re.search(r"pos:\s+(\d+)", Path(f"/proc/{self.pid}/fdinfo/{fd.name}").read_text())[1])
-                    cpu = sum(map(int, Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()[11:13]))
-                    self.samples.append((time.perf_counter(), pos / fd.stat().st_size, cpu / self.tick))
+                    stat = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+                    io = dict(line.split(": ") for line in Path(f"/proc/{self.pid}/io").read_text().splitlines())
+                    self.samples.append({"at": time.perf_counter(), "share": pos / fd.stat().st_size, "pos": pos,
+                                         "user": int(stat[11]) / self.tick, "system": int(stat[12]) / self.tick,
+                                         "rchar": int(io["rchar"]), "disk": int(io["read_bytes"]),
+                                         "rss_mib": int(stat[21]) * os.sysconf("SC_PAGE_SIZE") / 2**20})
 
     def tenths(self) -> list[dict]:
-        """For each tenth of the file: the seconds the engine took to read through it, and the
-        cores it kept busy meanwhile (CPU seconds over those seconds)."""
+        """For each tenth of the file: the seconds the engine took to read through it; the cores
+        it kept busy meanwhile in user and kernel mode; the MB it read besides the load file (its
+        database, from the page cache or the disk) and from the disk; its resident memory at the end."""
         if not self.samples:
             return []
         rows, last = [], self.samples[0]
         for tenth in range(1, 11):
-            reached = next((s for s in self.samples if s[1] >= tenth / 10), self.samples[-1])
-            seconds = reached[0] - last[0]
+            reached = next((s for s in self.samples if s["share"] >= tenth / 10), self.samples[-1])
+            seconds = reached["at"] - last["at"]
             rows.append({"tenth": tenth, "seconds": round(seconds, 1),
-                         "cores": round((reached[2] - last[2]) / seconds, 2) if seconds else None})
+                         **{f"{mode}_cores": round((reached[mode] - last[mode]) / seconds, 2) if seconds else None
+                            for mode in ("user", "system")},
+                         "other_reads_mb": round((reached["rchar"] - last["rchar"] - reached["pos"] + last["pos"]) / 1e6),
+                         "disk_reads_mb": round((reached["disk"] - last["disk"]) / 1e6),
+                         "rss_mib": round(reached["rss_mib"])})
             last = reached
         return rows
 
@@ -129,8 +141,10 @@ def main() -> None:
               f"| {r['engine_rss_mib']} |")
     for r in rows:
         if r["load_file_tenths"]:
-            print(f"\n{r['way']}, each tenth of the load file: seconds (cores) "
-                  + ", ".join(f"{t['seconds']} ({t['cores']})" for t in r["load_file_tenths"]))
+            print(f"\n{r['way']}, each tenth of the load file:\n\n| tenth | seconds | user cores | system cores "
+                  "| MB read besides the file | MB read from disk | RSS MiB |\n|---|---|---|---|---|---|---|")
+            for t in r["load_file_tenths"]:
+                print("| " + " | ".join(str(v) for v in t.values()) + " |")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,198 @@
+"""Benchmark: where the dumps, harvest and index phases spend their time, part by part, on
+finished builds (bench/build_phases.py's), to see which part grows faster than the data.
+
+Each part runs alone, one after another, in this process, over the published release's store
+(opened read-only) into a scratch folder; with `--whole` each phase also runs whole as the build
+runs it (the dumps' three files at once, on threads). Prints a Markdown table of seconds (and
+bytes written) per part and size, and the growth between consecutive sizes.
+
+    .venv/bin/python bench/phase_parts.py 10000 100000 1000000     # about 40 minutes
+    .venv/bin/python bench/phase_parts.py 10000 100000 --only index
+    .venv/bin/python bench/phase_parts.py 100000 --parts "N-Quads dump"
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import shutil
+import sqlite3
+import tempfile
+import time
+from collections.abc import Callable
+from contextlib import closing
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from lod import config as lod_config
+from lod import dumps, index, rq
+from lod.build import Pipeline
+from lod.harvest import beacon, cmif
+from lod.linking import ours
+from lod.store import EmbeddedStore
+from lod.vocab import prefixes
+
+REPO = Path(__file__).resolve().parents[1]
+BUILDS = REPO / "bench" / "out" / "builds"
+UNION = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"   # every quad read, no term decoded
+Part = Callable[[Path], None]   # writes what it makes under the scratch folder
+
+
+class ReadOnly(EmbeddedStore):
+    """A published release's store, as the build's phases see it, but never written to."""
+
+    def __init__(self, path: Path):   # noqa: super().__init__ would open it for writing
+        self.path, self.store = path, ox.Store.read_only(str(path))
+
+
+def drain(store: ox.Store, query: str, base: str) -> Part:
+    """Run one of the build's queries and read every row, keeping none."""
+    def part(_: Path) -> None:
+        for _row in rq.iter_rows(store, query, base=base):
+            pass
+    return part
+
+
+def gzipped(name: str, write: Callable[[Path], None]) -> tuple[Part, Part]:
+    """A dump written plain, then compressed (as lod.dumps does): two parts, timed apart."""
+    def plain(out: Path) -> None:
+        write(out / name)
+
+    def compress(out: Path) -> None:
+        with (out / name).open("rb") as source, gzip.open(out / f"{name}.gz", "wb", compresslevel=6) as target:
+            shutil.copyfileobj(source, target, dumps.COPY_BUFFER)
+        (out / name).unlink()
+    return plain, compress
+
+
+def parts(store: ReadOnly, pipeline: Pipeline, whole: bool) -> dict[str, dict[str, Part]]:
+    base = pipeline.base
+    ox_store = store.store
+    nq, nq_gz = gzipped("d.nq", lambda p: ox_store.dump(str(p), ox.RdfFormat.N_QUADS))
+    ttl, ttl_gz = gzipped("d.ttl", lambda p: ox.serialize(ox_store.query(UNION), str(p), ox.RdfFormat.TURTLE,
+                                                            prefixes=prefixes(base)))
+    jsonld, jsonld_gz = gzipped("d.jsonld", lambda p: ox_store.dump(str(p), ox.RdfFormat.JSON_LD))
+    found = {
+        "dumps": {"quads counted (SPARQL)": lambda _: list(ox_store.query(COUNT)),
+                  "N-Quads dump": nq, "N-Quads gzip": nq_gz,
+                  "Turtle (CONSTRUCT + write)": ttl, "Turtle gzip": ttl_gz,
+                  "JSON-LD dump": jsonld, "JSON-LD gzip": jsonld_gz},
+        "harvest": {"cmif-documents query": drain(ox_store, "cmif-documents", base),
+                    "cmif-correspondents query": drain(ox_store, "cmif-correspondents", base),
+                    "CMIF file": lambda out: cmif.write(ox_store, pipeline.config.dataset, out / cmif.FILE_NAME,
+                                                        lambda _: "2026-01-01"),
+                    "BEACON file": lambda out: beacon.write(ox_store, out / beacon.FILE_NAME,
+                                                            pipeline.config.dataset, "2026-01-01")},
+        "index": {"browse-documents query": drain(ox_store, "browse-documents", base),
+                  "browse-tree query (persons)": lambda _: index._alphabetical(ox_store, base, index.ALPHABETICAL["persons"]),
+                  "search-names query": drain(ox_store, "search-names", base),
+                  "reconciliation entities read": lambda _: ours.read(ox_store, base),
+                  **sqlite_parts(ox_store, base)},
+    }
+    if whole:
+        found["dumps"]["whole phase (three threads)"] = lambda out: dumps.write(store, out / "w", "d", base)
+        found["harvest"]["whole phase"] = lambda out: pipeline._harvest(ox_store, out, None, "2026-01-01")
+        found["index"]["whole phase"] = lambda out: index.write(ox_store, out / "whole.sqlite", base)
+    return found
+
+
+def sqlite_parts(store: ox.Store, base: str) -> dict[str, Part]:
+    """index.write's SQLite statements for the name search, timed apart from reading the rows
+    (read and held by the first part)."""
+    held: list[tuple] = []
+
+    def connect(out: Path) -> closing[sqlite3.Connection]:
+        return closing(sqlite3.connect(out / "parts.sqlite"))
+
+    def read(_: Path) -> None:
+        held[:] = index._names(store, base)
+
+    def insert(out: Path) -> None:
+        with connect(out) as db, db:
+            db.executescript(index.SCHEMA.replace("TEMP TABLE", "TABLE"))
+            db.executemany("INSERT INTO unsorted VALUES (?, ?, ?, ?, ?)", held)
+
+    def copy_sorted(out: Path) -> None:
+        with connect(out) as db, db:
+            db.execute("INSERT INTO names SELECT name, iri, label, kind FROM unsorted ORDER BY sortkey, iri")
+
+    def indexes(out: Path) -> None:
+        with connect(out) as db, db:
+            db.executescript(index.NAME_INDEXES)
+    return {"name rows read and folded": read, "names INSERT": insert, "names sorted copy": copy_sorted,
+            "names B-tree + trigram indexes": indexes}
+
+
+def _files(folder: Path) -> dict[Path, tuple[int, int]]:
+    return {f: (f.stat().st_size, f.stat().st_mtime_ns) for f in folder.rglob("*") if f.is_file()}
+
+
+def _written_mb(before: dict[Path, tuple[int, int]], after: dict[Path, tuple[int, int]]) -> float:
+    """Size of the files a part made or changed."""
+    return sum(size for f, (size, mtime) in after.items() if before.get(f) != (size, mtime)) / 1e6
+
+
+def _counters() -> dict[str, float]:
+    """This process's CPU seconds in user and kernel mode (all its threads), the MB it has read by
+    system calls (from the page cache or the disk: RocksDB reads its files so) and from the disk."""
+    io = dict(line.split(": ") for line in Path("/proc/self/io").read_text().splitlines())
+    times = os.times()
+    return {"user_s": times.user, "system_s": times.system,
+            "read_mb": int(io["rchar"]) / 1e6, "disk_mb": int(io["read_bytes"]) / 1e6}
+
+
+def run(letters: int, only: list[str], whole: bool, named: list[str]) -> dict[str, dict[str, dict[str, float]]]:
+    """{phase: {part: {seconds, user_s, system_s, read_mb, disk_mb, written_mb}}} for one build."""
+    folder = BUILDS / str(letters)
+    config = lod_config.load(folder / "lod.toml")
+    store = ReadOnly(folder / "var" / "current" / "store")
+    timed: dict[str, dict[str, dict[str, float]]] = {}
+    with tempfile.TemporaryDirectory(dir=folder) as scratch:
+        for phase, steps in parts(store, Pipeline(config), whole).items():
+            for name, part in steps.items() if not only or phase in only else ():
+                if named and not any(n in name for n in named):
+                    continue
+                before, counters, start = _files(Path(scratch)), _counters(), time.perf_counter()
+                part(Path(scratch))
+                seconds = time.perf_counter() - start
+                used = {k: round(v - counters[k], 1) for k, v in _counters().items()}
+                timed.setdefault(phase, {})[name] = {"seconds": round(seconds, 2), **used,
+                                                     "written_mb": round(_written_mb(before, _files(Path(scratch))), 1)}
+                print(f"{letters:>9,} {phase:<8} {name:<30} {seconds:8.2f} s", *(f"{k} {v:,}" for k, v in used.items()),
+                      flush=True)
+    return timed
+
+
+def markdown(results: dict[int, dict]) -> str:
+    sizes = sorted(results)
+    head = ("| phase | part | " + " | ".join(f"{n:,} s (MB read)" for n in sizes) + " | "
+            + " | ".join(f"{a // 1000}k → {b // 1000}k" for a, b in zip(sizes, sizes[1:])) + " |")
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for phase, steps in results[sizes[0]].items():
+        for name in steps:
+            cells = [results[n][phase][name] for n in sizes]
+            lines.append(f"| {phase} | {name} | "
+                         + " | ".join(f"{c['seconds']:,.1f} ({c['read_mb']:,.0f})" for c in cells) + " | "
+                         + " | ".join(f"{b['seconds'] / a['seconds']:.1f}×" if a["seconds"] else "–"
+                                      for a, b in zip(cells, cells[1:])) + " |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("letters", type=int, nargs="+", help="sizes built under bench/out/builds/")
+    ap.add_argument("--only", nargs="*", default=[], choices=["dumps", "harvest", "index"])
+    ap.add_argument("--parts", nargs="*", default=[], help="only the parts whose names contain one of these")
+    ap.add_argument("--whole", action="store_true", help="also run each phase whole, as the build does")
+    args = ap.parse_args()
+    results = {n: run(n, args.only, args.whole, args.parts) for n in args.letters}
+    (REPO / "bench" / "out" / "phase_parts.json").write_text(json.dumps(results, indent=2))
+    print(markdown(results))
+
+
+if __name__ == "__main__":
+    main()

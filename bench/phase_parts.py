@@ -3,10 +3,11 @@ finished builds (bench/build_phases.py's), to see which part grows faster than t
 
 Each part runs alone, one after another, in this process, over the published release's store
 (opened read-only) into a scratch folder; with `--whole` each phase also runs whole as the build
-runs it (the dumps' three files at once, on threads). Prints a Markdown table of seconds (and
-bytes written) per part and size, and the growth between consecutive sizes.
+runs it (the dumps' three files at once, on threads). Each part's seconds, CPU time, bytes read
+and written go to bench/out/phase_parts.json; a Markdown table shows the seconds (and MB read by
+system calls) per part and size, and the growth between consecutive sizes.
 
-    .venv/bin/python bench/phase_parts.py 10000 100000 1000000     # about 40 minutes
+    .venv/bin/python bench/phase_parts.py 10000 100000 1000000     # about 50 minutes
     .venv/bin/python bench/phase_parts.py 10000 100000 --only index
     .venv/bin/python bench/phase_parts.py 100000 --parts "N-Quads dump"
 """
@@ -37,7 +38,6 @@ from lod.vocab import prefixes
 
 REPO = Path(__file__).resolve().parents[1]
 BUILDS = REPO / "bench" / "out" / "builds"
-UNION = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"   # every quad read, no term decoded
 Part = Callable[[Path], None]   # writes what it makes under the scratch folder
 
@@ -73,7 +73,7 @@ def parts(store: ReadOnly, pipeline: Pipeline, whole: bool) -> dict[str, dict[st
     base = pipeline.base
     ox_store = store.store
     nq, nq_gz = gzipped("d.nq", lambda p: ox_store.dump(str(p), ox.RdfFormat.N_QUADS))
-    ttl, ttl_gz = gzipped("d.ttl", lambda p: ox.serialize(ox_store.query(UNION), str(p), ox.RdfFormat.TURTLE,
+    ttl, ttl_gz = gzipped("d.ttl", lambda p: ox.serialize(store.union_triples(), str(p), ox.RdfFormat.TURTLE,
                                                             prefixes=prefixes(base)))
     jsonld, jsonld_gz = gzipped("d.jsonld", lambda p: ox_store.dump(str(p), ox.RdfFormat.JSON_LD))
     found = {
@@ -169,16 +169,15 @@ def run(letters: int, only: list[str], whole: bool, named: list[str]) -> dict[st
 
 def markdown(results: dict[int, dict]) -> str:
     sizes = sorted(results)
-    head = ("| phase | part | " + " | ".join(f"{n:,} s (MB read)" for n in sizes) + " | "
-            + " | ".join(f"{a // 1000}k → {b // 1000}k" for a, b in zip(sizes, sizes[1:])) + " |")
+    head = "| " + " | ".join(["phase", "part", *(f"{n:,} s (MB read)" for n in sizes),
+                                *(f"{a // 1000}k → {b // 1000}k" for a, b in zip(sizes, sizes[1:]))]) + " |"
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for phase, steps in results[sizes[0]].items():
         for name in steps:
             cells = [results[n][phase][name] for n in sizes]
-            lines.append(f"| {phase} | {name} | "
-                         + " | ".join(f"{c['seconds']:,.1f} ({c['read_mb']:,.0f})" for c in cells) + " | "
-                         + " | ".join(f"{b['seconds'] / a['seconds']:.1f}×" if a["seconds"] else "–"
-                                      for a, b in zip(cells, cells[1:])) + " |")
+            lines.append("| " + " | ".join([phase, name, *(f"{c['seconds']:,.1f} ({c['read_mb']:,.0f})" for c in cells),
+                                            *(f"{b['seconds'] / a['seconds']:.1f}×" if a["seconds"] else "–"
+                                              for a, b in zip(cells, cells[1:]))]) + " |")
     return "\n".join(lines)
 
 

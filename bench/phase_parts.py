@@ -15,15 +15,12 @@ system calls) per part and size, and the growth between consecutive sizes.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import os
-import shutil
 import sqlite3
 import tempfile
 import time
 from collections.abc import Callable
-from contextlib import closing
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -34,7 +31,6 @@ from lod.build import Pipeline
 from lod.harvest import beacon, cmif
 from lod.linking import ours
 from lod.store import EmbeddedStore
-from lod.vocab import prefixes
 
 REPO = Path(__file__).resolve().parents[1]
 BUILDS = REPO / "bench" / "out" / "builds"
@@ -45,7 +41,7 @@ Part = Callable[[Path], None]   # writes what it makes under the scratch folder
 class ReadOnly(EmbeddedStore):
     """A published release's store, as the build's phases see it, but never written to."""
 
-    def __init__(self, path: Path):   # noqa: super().__init__ would open it for writing
+    def __init__(self, path: Path):   # not super().__init__: that opens the store for writing
         self.path, self.store = path, ox.Store.read_only(str(path))
 
 
@@ -57,30 +53,20 @@ def drain(store: ox.Store, query: str, base: str) -> Part:
     return part
 
 
-def gzipped(name: str, write: Callable[[Path], None]) -> tuple[Part, Part]:
-    """A dump written plain, then compressed (as lod.dumps does): two parts, timed apart."""
-    def plain(out: Path) -> None:
-        write(out / name)
-
-    def compress(out: Path) -> None:
-        with (out / name).open("rb") as source, gzip.open(out / f"{name}.gz", "wb", compresslevel=6) as target:
-            shutil.copyfileobj(source, target, dumps.COPY_BUFFER)
-        (out / name).unlink()
-    return plain, compress
+def dump_parts(store: ReadOnly, base: str) -> dict[str, Part]:
+    """Each of lod.dumps' formats written plain, then compressed: two parts, timed apart."""
+    found: dict[str, Part] = {}
+    for f in dumps.formats(store, "d", base):
+        found[f"{f.label} dump"] = lambda out, f=f: f.writer(out / f.file)
+        found[f"{f.label} gzip"] = lambda out, f=f: dumps.compress(out / f.file)
+    return found
 
 
 def parts(store: ReadOnly, pipeline: Pipeline, whole: bool) -> dict[str, dict[str, Part]]:
     base = pipeline.base
     ox_store = store.store
-    nq, nq_gz = gzipped("d.nq", lambda p: ox_store.dump(str(p), ox.RdfFormat.N_QUADS))
-    ttl, ttl_gz = gzipped("d.ttl", lambda p: ox.serialize(store.union_triples(), str(p), ox.RdfFormat.TURTLE,
-                                                            prefixes=prefixes(base)))
-    jsonld, jsonld_gz = gzipped("d.jsonld", lambda p: ox_store.dump(str(p), ox.RdfFormat.JSON_LD))
     found = {
-        "dumps": {"quads counted (SPARQL)": lambda _: list(ox_store.query(COUNT)),
-                  "N-Quads dump": nq, "N-Quads gzip": nq_gz,
-                  "Turtle (CONSTRUCT + write)": ttl, "Turtle gzip": ttl_gz,
-                  "JSON-LD dump": jsonld, "JSON-LD gzip": jsonld_gz},
+        "dumps": {"quads counted (SPARQL)": lambda _: list(ox_store.query(COUNT)), **dump_parts(store, base)},
         "harvest": {"cmif-documents query": drain(ox_store, "cmif-documents", base),
                     "cmif-correspondents query": drain(ox_store, "cmif-correspondents", base),
                     "CMIF file": lambda out: cmif.write(ox_store, pipeline.config.dataset, out / cmif.FILE_NAME,
@@ -101,28 +87,27 @@ def parts(store: ReadOnly, pipeline: Pipeline, whole: bool) -> dict[str, dict[st
 
 
 def sqlite_parts(store: ox.Store, base: str) -> dict[str, Part]:
-    """index.write's SQLite statements for the name search, timed apart from reading the rows
-    (read and held by the first part)."""
+    """index.write's SQLite statements for the name search, on one connection (its unsorted
+    table is a temporary one), timed apart from reading the rows (read and held by the first part)."""
     held: list[tuple] = []
+    db: list[sqlite3.Connection] = []
 
-    def connect(out: Path) -> closing[sqlite3.Connection]:
-        return closing(sqlite3.connect(out / "parts.sqlite"))
-
-    def read(_: Path) -> None:
+    def read(out: Path) -> None:
         held[:] = index._names(store, base)
+        db[:] = [sqlite3.connect(out / "parts.sqlite")]
+        db[0].executescript(index.SCHEMA)
 
-    def insert(out: Path) -> None:
-        with connect(out) as db, db:
-            db.executescript(index.SCHEMA.replace("TEMP TABLE", "TABLE"))
-            db.executemany("INSERT INTO unsorted VALUES (?, ?, ?, ?, ?)", held)
+    def insert(_: Path) -> None:
+        with db[0]:
+            db[0].executemany(index.ADD_NAME, held)
 
-    def copy_sorted(out: Path) -> None:
-        with connect(out) as db, db:
-            db.execute("INSERT INTO names SELECT name, iri, label, kind FROM unsorted ORDER BY sortkey, iri")
+    def copy_sorted(_: Path) -> None:
+        with db[0]:
+            db[0].execute(index.SORT_NAMES)
 
-    def indexes(out: Path) -> None:
-        with connect(out) as db, db:
-            db.executescript(index.NAME_INDEXES)
+    def indexes(_: Path) -> None:
+        db[0].executescript(index.NAME_INDEXES)
+        db.pop().close()
     return {"name rows read and folded": read, "names INSERT": insert, "names sorted copy": copy_sorted,
             "names B-tree + trigram indexes": indexes}
 

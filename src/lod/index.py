@@ -42,6 +42,8 @@ CREATE INDEX names_by_name ON names (name);
 CREATE VIRTUAL TABLE name_parts USING fts5(name, content = 'names', tokenize = 'trigram');
 INSERT INTO name_parts(name_parts) VALUES ('rebuild');
 """
+ADD_NAME = "INSERT INTO temp.unsorted VALUES (?, ?, ?, ?, ?)"
+SORT_NAMES = "INSERT INTO names SELECT name, iri, label, kind FROM temp.unsorted ORDER BY sortkey, iri"
 Entry = tuple[str, str, str]   # section, IRI, label
 
 
@@ -58,8 +60,8 @@ def write(store: ox.Store, path: Path, base: str) -> None:
         _add_list(db, "documents", _documents(store, base))
         for name, cls in ALPHABETICAL.items():
             _add_list(db, name, _alphabetical(store, base, cls))
-        db.executemany("INSERT INTO temp.unsorted VALUES (?, ?, ?, ?, ?)", _names(store, base))
-        db.execute("INSERT INTO names SELECT name, iri, label, kind FROM temp.unsorted ORDER BY sortkey, iri")
+        db.executemany(ADD_NAME, _names(store, base))
+        db.execute(SORT_NAMES)
         db.executescript(NAME_INDEXES)
         _add_reconciliation(db, ours.read(store, base))
 

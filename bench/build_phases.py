@@ -109,16 +109,18 @@ def _pss_mib(pid: int) -> float:
 def markdown(results: list[dict]) -> str:
     phases = [p["name"] for p in results[0]["phases"]]
     head = "| corpus | quads | " + " | ".join(f"{p} s" for p in phases) + \
-        " | map+validate+load s | map / validate / load triples/s | peak MiB (one process) | peak MiB (all summed)" \
+        " | map+validate+load s | map / validate / load triples/s | cores used, map / load / validate | peak MiB (one process) | peak MiB (all summed)" \
         " | peak MiB (all, proportional) | wall s |"
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in results:
         t = {p["name"]: p["seconds"] for p in r["phases"]}
         core = t["map"] + t["validate"] + t["load"]
         rates = " / ".join(f"{r['quads'] / t[p] / 1000:.0f}k" for p in ("map", "validate", "load"))
+        cores = " / ".join(f"{p['cpu_s'] / p['seconds']:.2f}" for name in ("map", "load", "validate")
+                           for p in r["phases"] if p["name"] == name)
         peak = max(p["peak_mib"] for p in r["phases"] if p["name"] != "upload")   # upload: the engine's RSS
         lines.append(f"| {r['corpus']} | {r['quads']:,} | " + " | ".join(f"{t[p]:.1f}" for p in phases)
-                     + f" | {core:.1f} | {rates} | {peak:,.0f} | {r['tree_peak_mib']:,} at {r['tree_peak_at_s']:.0f} s"
+                     + f" | {core:.1f} | {rates} | {cores} | {peak:,.0f} | {r['tree_peak_mib']:,} at {r['tree_peak_at_s']:.0f} s"
                      f" ({' + '.join(f'{mib:,}' for mib in r['tree_peak_parts_mib'])}) | {r['tree_peak_pss_mib']:,} | {r['wall_s']} |")
     return "\n".join(lines)
 

@@ -185,6 +185,16 @@ def test_provenance_names_each_source_file_with_its_checksum(built_edition):
     assert len(commit) == 1 and re.fullmatch(r"git [0-9a-f]{40}(-dirty)?", commit[0]["v"])
 
 
+def test_each_phase_records_its_time_memory_and_cpu(built_edition):
+    """The mapper runs in a child process: its CPU must count in `map`, or the cores a phase
+    uses (bench/build_phases.py) would read low."""
+    _, result, _ = built_edition
+    phases = {p["name"]: p for p in json.loads((result.path / "build.json").read_text())["phases"]}
+    assert list(phases)[:4] == ["check", "map", "load", "validate"]
+    assert all(p["seconds"] > 0 and p["peak_mib"] > 0 and p["cpu_s"] >= 0 for p in phases.values())
+    assert phases["map"]["cpu_s"] > 1   # morph-kgc's start alone takes seconds of CPU
+
+
 def test_dumps_are_complete_and_checksummed(built_edition):
     _, result, store = built_edition
     dumps = result.path / "dumps"

@@ -45,6 +45,7 @@ class Phase:
     name: str
     seconds: float
     peak_mib: float
+    cpu_s: float   # this process's threads and its finished children (the mapper): cores used = cpu_s / seconds
 
 
 @dataclass
@@ -84,6 +85,12 @@ def _peak_mib() -> float:
     return max(own, children) / 1024
 
 
+def _cpu_s() -> float:
+    """CPU seconds so far of this process (all its threads) and of its finished children."""
+    return sum(getattr(resource.getrusage(who), f) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+               for f in ("ru_utime", "ru_stime"))
+
+
 class Pipeline:
     """One run of the phases over one set of tables, reporting to a console."""
 
@@ -97,11 +104,11 @@ class Pipeline:
     @contextmanager
     def phase(self, name: str, spinner: bool = True) -> Iterator[None]:
         """Time a phase; `spinner=False` for a phase that shows its own progress bar."""
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), _cpu_s()
         with self.console.status(f"[bold]{name}[/] …") if spinner else nullcontext():
             yield
         seconds = time.perf_counter() - start
-        self.phases.append(Phase(name, round(seconds, 3), round(_peak_mib(), 1)))
+        self.phases.append(Phase(name, round(seconds, 3), round(_peak_mib(), 1), round(_cpu_s() - cpu, 1)))
         self.console.print(f"  [green]✓[/] {name:<10} {seconds:7.2f} s")
 
     def read_vocabulary(self) -> tuple[Graph, Graph]:
@@ -286,10 +293,10 @@ class Pipeline:
 def print_summary(result: BuildResult, console: Console) -> None:
     """Per-phase timings and the coverage of the release."""
     timings = Table(title="Build phases", show_lines=False)
-    for col in ("phase", "seconds", "peak MiB"):
+    for col in ("phase", "seconds", "CPU s", "peak MiB"):
         timings.add_column(col, justify="right" if col != "phase" else "left")
     for p in result.phases:
-        timings.add_row(p.name, f"{p.seconds:.2f}", f"{p.peak_mib:.0f}")
+        timings.add_row(p.name, f"{p.seconds:.2f}", f"{p.cpu_s:.1f}", f"{p.peak_mib:.0f}")
     console.print(timings)
     coverage = Table(title=f"Coverage ({result.triples} quads)")
     coverage.add_column("what")

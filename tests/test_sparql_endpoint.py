@@ -178,8 +178,8 @@ def test_a_runaway_query_is_cancelled_while_others_are_served(server):
     assert quick.status_code == 200 and time.monotonic() - started < 1.5
     thread.join()
     assert outcome["response"].status_code == 503
-    assert "cancelled after 2 s" in outcome["response"].text
-    assert outcome["seconds"] < 6
+    assert "cancelled after 3 s" in outcome["response"].text
+    assert outcome["seconds"] < 7
     # The worker that ran it was replaced; the service goes on answering.
     for _ in range(4):
         assert requests.get(f"{server}/sparql", params={"query": "ASK {}", "format": "json"}, timeout=10).ok

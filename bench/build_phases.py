@@ -116,8 +116,8 @@ def markdown(results: list[dict]) -> str:
         t = {p["name"]: p["seconds"] for p in r["phases"]}
         core = t["map"] + t["validate"] + t["load"]
         rates = " / ".join(f"{r['quads'] / t[p] / 1000:.0f}k" for p in ("map", "validate", "load"))
-        cores = " / ".join(f"{p['cpu_s'] / p['seconds']:.2f}" for name in ("map", "load", "validate")
-                           for p in r["phases"] if p["name"] == name)
+        cpu = {p["name"]: p["cpu_s"] for p in r["phases"]}
+        cores = " / ".join(f"{cpu[p] / t[p]:.2f}" for p in ("map", "load", "validate"))
         peak = max(p["peak_mib"] for p in r["phases"] if p["name"] != "upload")   # upload: the engine's RSS
         lines.append(f"| {r['corpus']} | {r['quads']:,} | " + " | ".join(f"{t[p]:.1f}" for p in phases)
                      + f" | {core:.1f} | {rates} | {cores} | {peak:,.0f} | {r['tree_peak_mib']:,} at {r['tree_peak_at_s']:.0f} s"

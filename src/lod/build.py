@@ -78,17 +78,12 @@ def read_record(release: Path | None) -> dict:
     return json.loads((release / "build.json").read_text(encoding="utf-8")) if release else {}
 
 
-def _peak_mib() -> float:
-    """Peak resident memory of this process and of finished children (the mapper), in MiB."""
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, children) / 1024
-
-
-def _cpu_s() -> float:
-    """CPU seconds so far of this process (all its threads) and of its finished children."""
-    return sum(getattr(resource.getrusage(who), f) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
-               for f in ("ru_utime", "ru_stime"))
+def _usage() -> tuple[float, float]:
+    """(peak resident MiB, CPU seconds so far) of this process, all its threads, and its finished
+    children (the mapper): the peak is the larger of the two, the CPU their sum."""
+    own, children = (resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    cpu = sum(u.ru_utime + u.ru_stime for u in (own, children))
+    return max(own.ru_maxrss, children.ru_maxrss) / 1024, cpu
 
 
 class Pipeline:
@@ -104,11 +99,11 @@ class Pipeline:
     @contextmanager
     def phase(self, name: str, spinner: bool = True) -> Iterator[None]:
         """Time a phase; `spinner=False` for a phase that shows its own progress bar."""
-        start, cpu = time.perf_counter(), _cpu_s()
+        start, cpu = time.perf_counter(), _usage()[1]
         with self.console.status(f"[bold]{name}[/] …") if spinner else nullcontext():
             yield
-        seconds = time.perf_counter() - start
-        self.phases.append(Phase(name, round(seconds, 3), round(_peak_mib(), 1), round(_cpu_s() - cpu, 1)))
+        seconds, (peak, cpu_now) = time.perf_counter() - start, _usage()
+        self.phases.append(Phase(name, round(seconds, 3), round(peak, 1), round(cpu_now - cpu, 1)))
         self.console.print(f"  [green]✓[/] {name:<10} {seconds:7.2f} s")
 
     def read_vocabulary(self) -> tuple[Graph, Graph]:

@@ -6,10 +6,11 @@ So each constraint of the shapes graph becomes a SELECT whose rows are its viola
 the same values share one), run on the on-disk store the build loads anyway, several at a time
 (Oxigraph releases the GIL).
 
-The queries are written so that Oxigraph reads a path's triples as a whole and joins them with
-the focus nodes in memory (a subquery on each side), instead of looking each focus node's values
-up in the store one at a time: about 3x faster at 100k letters (docs/performance.md,
-bench/validation.py).
+The queries are written so that Oxigraph reads a path's triples as a whole (a subquery) instead
+of looking each focus node's values up in the store one at a time: about 3x faster at 100k
+letters (docs/performance.md, bench/validation.py). A per-value check tests those triples first
+and asks only the failing ones whether their subject is a focus node, and an `sh:class` check
+subtracts the class's instances, read once, from the values.
 
 SHACL's "instance of C" is `rdf:type/rdfs:subClassOf* C`. The class hierarchy is small and fixed
 for a run, so it is asked of the data once per class (`Classes`) and each check then matches
@@ -153,13 +154,14 @@ class _Values:
     focus: _Focus
     pattern: str | None
 
-    @property
-    def pairs(self) -> str:
-        """Each (?this, ?value): the path's triples read as a whole and joined with the focus
-        nodes, not looked up one focus node at a time."""
+    def failing(self, test: str, variables: str = "?this ?value") -> str:
+        """The (?this, ?value) pairs that `test` (filters, binds or a MINUS) keeps, with
+        `variables` bound. The path's triples are read as a whole and tested first; only the
+        pairs left (in valid data, none) are asked whether ?this is a focus node."""
         if self.pattern is None:
-            return f"{self.focus.nodes} BIND(?this AS ?value)"
-        return f"{self.focus.nodes} {{ SELECT ?this ?value WHERE {{ {self.pattern} }} }}"
+            return f"{self.focus.nodes} BIND(?this AS ?value) {test}"
+        return (f"{{ SELECT {variables} WHERE {{ {{ SELECT ?this ?value WHERE {{ {self.pattern} }} }} {test} }} }} "
+                f"{self.focus.test}")
 
 
 class _Compiler:
@@ -205,19 +207,26 @@ class _Compiler:
         if len(per_value) > 1:
             flags = [f"COALESCE(!{self.holds(p, a, '?value')}, false)" for p, a in per_value]
             names = " ".join(f"?f{i}" for i in range(len(flags)))
-            query = f"SELECT DISTINCT ?this ?value {names} WHERE {{ {values.pairs} {_flagged(flags)} }}"
+            failing = values.failing(_flagged(flags), f"?this ?value {names}")
+            query = f"SELECT DISTINCT ?this ?value {names} WHERE {{ {failing} }}"
             yield from _flagged_checks(shape, per_value, path, message, query)
 
     def query(self, shape: Node, parameter: Node, argument: Node, values: _Values) -> str:
         """SELECT ?this ?value: the focus nodes (and value nodes) that break one constraint.
         Maximum counts are `_over`, a minimum of one and sh:hasValue `_lacking`."""
-        pairs, pattern, focus = values.pairs, values.pattern, values.focus
+        pattern, focus = values.pattern, values.focus
+        if parameter == SH["class"]:
+            # Every instance read once and subtracted, instead of a look-up per value.
+            instances = f"MINUS {{ SELECT ?value WHERE {{ {self.instance_of('?value', argument)} }} }}"
+            return f"SELECT DISTINCT ?this ?value WHERE {{ {values.failing(instances)} }}"
         if parameter in PER_VALUE:
-            return f"SELECT DISTINCT ?this ?value WHERE {{ {pairs} FILTER(!{self.holds(parameter, argument, '?value')}) }}"
+            broken = f"FILTER(!{self.holds(parameter, argument, '?value')})"
+            return f"SELECT DISTINCT ?this ?value WHERE {{ {values.failing(broken)} }}"
         if parameter in (SH.lessThan, SH.lessThanOrEquals) and pattern:
             op = "<" if parameter == SH.lessThan else "<="
-            return (f"SELECT DISTINCT ?this ?value WHERE {{ {pairs} {{ SELECT ?this ?other WHERE {{ ?this "
-                    f"{_term(argument)} ?other }} }} FILTER(!COALESCE(?value {op} ?other, false)) }}")
+            broken = (f"{{ SELECT ?this ?other WHERE {{ ?this {_term(argument)} ?other }} }} "
+                      f"FILTER(!COALESCE(?value {op} ?other, false))")
+            return f"SELECT DISTINCT ?this ?value WHERE {{ {values.failing(broken)} }}"
         if parameter == SH.minCount and pattern and int(argument) == 1:
             return _lacking(focus, pattern)
         if parameter == SH.minCount and pattern:

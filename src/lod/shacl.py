@@ -9,8 +9,8 @@ the same values share one), run on the on-disk store the build loads anyway, sev
 The queries are written so that Oxigraph reads a path's triples as a whole (a subquery) instead
 of looking each focus node's values up in the store one at a time: about 3x faster at 100k
 letters (docs/performance.md, bench/validation.py). A per-value check tests those triples first
-and asks only the failing ones whether their subject is a focus node, and an `sh:class` check
-subtracts the class's instances, read once, from the values.
+and asks only the failing ones whether their subject is a focus node, and a check of type
+(`sh:class`, or an `sh:or` of classes) subtracts the classes' instances, read once, from the values.
 
 SHACL's "instance of C" is `rdf:type/rdfs:subClassOf* C`. The class hierarchy is small and fixed
 for a run, so it is asked of the data once per class (`Classes`) and each check then matches
@@ -215,10 +215,10 @@ class _Compiler:
         """SELECT ?this ?value: the focus nodes (and value nodes) that break one constraint.
         Maximum counts are `_over`, a minimum of one and sh:hasValue `_lacking`."""
         pattern, focus = values.pattern, values.focus
-        if parameter == SH["class"]:
-            # Every instance read once and subtracted, instead of a look-up per value.
-            instances = f"MINUS {{ SELECT ?value WHERE {{ {self.instance_of('?value', argument)} }} }}"
-            return f"SELECT DISTINCT ?this ?value WHERE {{ {values.failing(instances)} }}"
+        members = self.members(parameter, argument, "?value")
+        if members:
+            # Every node that satisfies it read once and subtracted, instead of a look-up per value.
+            return f"SELECT DISTINCT ?this ?value WHERE {{ {values.failing(f'MINUS {{ SELECT ?value WHERE {{ {members} }} }}')} }}"
         if parameter in PER_VALUE:
             broken = f"FILTER(!{self.holds(parameter, argument, '?value')})"
             return f"SELECT DISTINCT ?this ?value WHERE {{ {values.failing(broken)} }}"
@@ -242,6 +242,25 @@ class _Compiler:
                 raise Unsupported(f"shape {shape}: only sh:qualifiedMaxCount is supported")
             return _over(focus, f"{pattern} FILTER({self.conforms(argument, '?value')})", int(most))
         raise Unsupported(f"shape {shape}: {parameter} is not supported here")
+
+    def members(self, parameter: Node, argument: Node, v: str) -> str | None:
+        """A pattern binding `v` to every node that satisfies a per-value constraint, for those
+        that are a matter of type: sh:class, and sh:or of shapes that each state only an sh:class."""
+        if parameter == SH["class"]:
+            return self.instance_of(v, argument)
+        if parameter != SH["or"]:
+            return None
+        classes = [self.only_class(shape) for shape in Collection(self.g, argument)]
+        if not classes or None in classes:
+            return None
+        return " UNION ".join(f"{{ {self.instance_of(v, cls)} }}" for cls in classes)
+
+    def only_class(self, shape: Node) -> Node | None:
+        """The class a shape requires, if that is all it says."""
+        parameters = self.parameters(shape)
+        if len(parameters) != 1 or parameters[0][0] != SH["class"] or self.g.value(shape, SH.property) is not None:
+            return None
+        return parameters[0][1]
 
     def holds(self, parameter: Node, argument: Node, v: str) -> str:
         """A SPARQL expression: value `v` satisfies this per-value constraint."""

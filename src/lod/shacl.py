@@ -218,7 +218,8 @@ class _Compiler:
         members = self.members(parameter, argument, "?value")
         if members:
             # Every node that satisfies it read once and subtracted, instead of a look-up per value.
-            return f"SELECT DISTINCT ?this ?value WHERE {{ {values.failing(f'MINUS {{ SELECT ?value WHERE {{ {members} }} }}')} }}"
+            broken = f"MINUS {{ SELECT ?value WHERE {{ {members} }} }}"
+            return f"SELECT DISTINCT ?this ?value WHERE {{ {values.failing(broken)} }}"
         if parameter in PER_VALUE:
             broken = f"FILTER(!{self.holds(parameter, argument, '?value')})"
             return f"SELECT DISTINCT ?this ?value WHERE {{ {values.failing(broken)} }}"

@@ -154,14 +154,17 @@ class _Values:
     focus: _Focus
     pattern: str | None
 
-    def failing(self, test: str, variables: str = "?this ?value") -> str:
-        """The (?this, ?value) pairs that `test` (filters, binds or a MINUS) keeps, with
-        `variables` bound. The path's triples are read as a whole and tested first; only the
-        pairs left (in valid data, none) are asked whether ?this is a focus node."""
+    def failing(self, test: str, flags: str = "") -> str:
+        """SELECT DISTINCT ?this ?value (and the `flags` `test` binds): the pairs that `test`
+        (filters, binds or a MINUS) keeps. The path's triples are read as a whole and tested
+        first; only the pairs left (in valid data, none) are asked whether ?this is a focus node."""
+        variables = f"?this ?value {flags}".rstrip()
         if self.pattern is None:
-            return f"{self.focus.nodes} BIND(?this AS ?value) {test}"
-        return (f"{{ SELECT {variables} WHERE {{ {{ SELECT ?this ?value WHERE {{ {self.pattern} }} }} {test} }} }} "
-                f"{self.focus.test}")
+            where = f"{self.focus.nodes} BIND(?this AS ?value) {test}"
+        else:
+            values = f"{{ SELECT ?this ?value WHERE {{ {self.pattern} }} }}"
+            where = f"{{ SELECT {variables} WHERE {{ {values} {test} }} }} {self.focus.test}"
+        return f"SELECT DISTINCT {variables} WHERE {{ {where} }}"
 
 
 class _Compiler:
@@ -207,27 +210,24 @@ class _Compiler:
         if len(per_value) > 1:
             flags = [f"COALESCE(!{self.holds(p, a, '?value')}, false)" for p, a in per_value]
             names = " ".join(f"?f{i}" for i in range(len(flags)))
-            failing = values.failing(_flagged(flags), f"?this ?value {names}")
-            query = f"SELECT DISTINCT ?this ?value {names} WHERE {{ {failing} }}"
+            query = values.failing(_flagged(flags), names)
             yield from _flagged_checks(shape, per_value, path, message, query)
 
     def query(self, shape: Node, parameter: Node, argument: Node, values: _Values) -> str:
         """SELECT ?this ?value: the focus nodes (and value nodes) that break one constraint.
-        Maximum counts are `_over`, a minimum of one and sh:hasValue `_lacking`."""
+        Per-value ones are `failing` (a check of type subtracts `members`), maximum counts
+        `_over`, a minimum of one and sh:hasValue `_lacking`."""
         pattern, focus = values.pattern, values.focus
         members = self.members(parameter, argument, "?value")
         if members:
             # Every node that satisfies it read once and subtracted, instead of a look-up per value.
-            broken = f"MINUS {{ SELECT ?value WHERE {{ {members} }} }}"
-            return f"SELECT DISTINCT ?this ?value WHERE {{ {values.failing(broken)} }}"
+            return values.failing(f"MINUS {{ SELECT ?value WHERE {{ {members} }} }}")
         if parameter in PER_VALUE:
-            broken = f"FILTER(!{self.holds(parameter, argument, '?value')})"
-            return f"SELECT DISTINCT ?this ?value WHERE {{ {values.failing(broken)} }}"
+            return values.failing(f"FILTER(!{self.holds(parameter, argument, '?value')})")
         if parameter in (SH.lessThan, SH.lessThanOrEquals) and pattern:
             op = "<" if parameter == SH.lessThan else "<="
-            broken = (f"{{ SELECT ?this ?other WHERE {{ ?this {_term(argument)} ?other }} }} "
-                      f"FILTER(!COALESCE(?value {op} ?other, false))")
-            return f"SELECT DISTINCT ?this ?value WHERE {{ {values.failing(broken)} }}"
+            return values.failing(f"{{ SELECT ?this ?other WHERE {{ ?this {_term(argument)} ?other }} }} "
+                                  f"FILTER(!COALESCE(?value {op} ?other, false))")
         if parameter == SH.minCount and pattern and int(argument) == 1:
             return _lacking(focus, pattern)
         if parameter == SH.minCount and pattern:
@@ -259,7 +259,7 @@ class _Compiler:
     def only_class(self, shape: Node) -> Node | None:
         """The class a shape requires, if that is all it says."""
         parameters = self.parameters(shape)
-        if len(parameters) != 1 or parameters[0][0] != SH["class"] or self.g.value(shape, SH.property) is not None:
+        if self.g.value(shape, SH.property) is not None or [p for p, _ in parameters] != [SH["class"]]:
             return None
         return parameters[0][1]
 

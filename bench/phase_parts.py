@@ -3,7 +3,7 @@ finished builds (bench/build_phases.py's), to see which part grows faster than t
 
 Each part runs alone, one after another, in this process, over the published release's store
 (opened read-only) into a scratch folder; with `--whole` each phase also runs whole as the build
-runs it (the dumps' three files at once, on threads). Each part's seconds, CPU time, bytes read
+runs it. Each part's seconds, CPU time, bytes read
 and written go to bench/out/phase_parts.json; a Markdown table shows the seconds (and MB read by
 system calls) per part and size, and the growth between consecutive sizes.
 
@@ -56,12 +56,14 @@ def drain(store: ox.Store, query: str, base: str) -> Part:
 
 
 def dump_parts(store: ReadOnly, base: str) -> dict[str, Part]:
-    """Each of lod.dumps' formats serialised to a plain file, then that file compressed: the two
-    halves of what the build does in one stream, timed apart."""
+    """Each format lod.dumps reads from the store serialised to a plain file, then that file
+    compressed: the two halves of what the build does in one stream, timed apart. Then JSON-LD
+    converted from the compressed N-Quads, as the build does (here in this process)."""
     found: dict[str, Part] = {}
     for f in dumps.formats(store, "d", base):
         found[f"{f.label} dump"] = lambda out, f=f: plain(f, out / f.file)
         found[f"{f.label} gzip"] = lambda out, f=f: compressed(out / f.file)
+    found["JSON-LD from the N-Quads dump"] = lambda out: dumps.json_ld(out / "d.nq.gz", out / "d.jsonld.gz")
     return found
 
 
@@ -95,7 +97,7 @@ def parts(store: ReadOnly, pipeline: Pipeline, whole: bool) -> dict[str, dict[st
                   **sqlite_parts(ox_store, base)},
     }
     if whole:
-        found["dumps"]["whole phase (three threads)"] = lambda out: dumps.write(store, out / "w", "d", base)
+        found["dumps"]["whole phase (as the build)"] = lambda out: dumps.write(store, out / "w", "d", base)
         found["harvest"]["whole phase"] = lambda out: pipeline._harvest(ox_store, out, None, "2026-01-01")
         found["index"]["whole phase"] = lambda out: index.write(ox_store, out / "whole.sqlite", base)
     return found

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import gzip
 import json
+import multiprocessing
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -43,16 +44,17 @@ class Format:
 
 
 def formats(store: EmbeddedStore, name: str, base: str) -> list[Format]:
-    """N-Quads and JSON-LD (with the named graphs) and Turtle (their union)."""
+    """N-Quads (with the named graphs) and Turtle (their union), read from the store."""
     return [
         Format(f"{name}.nq", "N-Quads", "application/n-quads", "one named graph per source",
                lambda out: store.store.dump(out, ox.RdfFormat.N_QUADS)),
         Format(f"{name}.ttl", "Turtle", "text/turtle", "union of all graphs",
                lambda out: ox.serialize(store.union_triples(), out, ox.RdfFormat.TURTLE,
                                          prefixes=vocab_prefixes(base))),
-        Format(f"{name}.jsonld", "JSON-LD", "application/ld+json", "one named graph per source",
-               lambda out: store.store.dump(out, ox.RdfFormat.JSON_LD)),
     ]
+
+
+JSON_LD = ("JSON-LD", "application/ld+json", "one named graph per source")
 
 
 def gzipped(f: Format, folder: Path) -> Path:
@@ -64,20 +66,35 @@ def gzipped(f: Format, folder: Path) -> Path:
     return target
 
 
-def write(store: EmbeddedStore, out: Path, name: str, base: str) -> list[Dump]:
-    """Write every format gzipped.
+def json_ld(nquads: Path, target: Path) -> None:
+    """The JSON-LD dump converted from the N-Quads dump: the serialiser `Store.dump` uses, given
+    the same quads in the same order, writes the same bytes without looking a term up again."""
+    with gzip.open(nquads) as source, gzip.open(target, "wb", compresslevel=GZIP_LEVEL) as out:
+        ox.serialize(ox.parse(source, format=ox.RdfFormat.N_QUADS), out, ox.RdfFormat.JSON_LD)
 
-    The three are written at once, each in a thread: Oxigraph serialises and zlib compresses
-    without the GIL (Oxigraph takes it only to hand each 8 KB to the gzip stream), so on two cores
-    this takes about half the time of one after another (docs/decisions.md, "Dumps written at once")."""
+
+def write(store: EmbeddedStore, out: Path, name: str, base: str) -> list[Dump]:
+    """Write every format gzipped: N-Quads, Turtle, JSON-LD.
+
+    N-Quads and Turtle are read from the store at once, each in a thread: Oxigraph serialises and
+    zlib compresses without the GIL (Oxigraph takes it only to hand each 8 KB to the gzip stream).
+    JSON-LD is then converted from the N-Quads file, in a child process because the conversion
+    holds the GIL for every quad and would stall the Turtle thread. Reading the store decodes every
+    term through Oxigraph's term dictionary, which at 1M letters misses its cache; converting
+    text looks nothing up (docs/decisions.md, "Dumps written at once")."""
     out.mkdir(parents=True, exist_ok=True)
 
     def dump(f: Format) -> Dump:
         return described(gzipped(f, out), f.label, f.media_type, f.graphs)
 
-    every = formats(store, name, base)
-    with ThreadPoolExecutor(max_workers=len(every)) as pool:
-        return list(pool.map(dump, every))
+    nquads, turtle = formats(store, name, base)
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        union = thread.submit(dump, turtle)
+        quads = dump(nquads)
+        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as child:
+            target = out / f"{name}.jsonld.gz"
+            child.submit(json_ld, out / quads.file, target).result()
+        return [quads, union.result(), described(target, *JSON_LD)]
 
 
 def described(path: Path, label: str, media_type: str, graphs: str) -> Dump:

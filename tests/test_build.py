@@ -12,8 +12,10 @@ import pyoxigraph as ox
 import pytest
 
 from conftest import BASE, REPO, ask, select
+from lod import dumps
 from lod.build import Pipeline
 from lod.release import Releases
+from lod.store import EmbeddedStore
 from lod.synthetic import generate
 
 ID = f"{BASE}id/"
@@ -211,6 +213,16 @@ def test_dumps_are_complete_and_checksummed(built_edition):
     # JSON-LD is converted from the N-Quads file, not read from the store: the same bytes either way.
     assert gzip.decompress((dumps / "stalin-molotov.jsonld.gz").read_bytes()) == store.dump(format=ox.RdfFormat.JSON_LD)
 
+
+
+def test_a_failed_json_ld_conversion_says_why(tmp_path):
+    """The JSON-LD converter is a child process: its failure stops the dumps with its own error."""
+    store = EmbeddedStore(tmp_path / "store")
+    store.load_bytes(b'<http://example.org/a> <http://example.org/b> "c" .', ox.RdfFormat.N_TRIPLES,
+                     graph="http://example.org/g")
+    (tmp_path / "out" / "d.jsonld.gz").mkdir(parents=True)   # where the converter must write
+    with pytest.raises(IsADirectoryError, match="d.jsonld.gz"):
+        dumps.write(store, tmp_path / "out", "d", BASE)
 
 def test_vocabulary_is_published_with_html_docs(built_edition):
     _, result, _ = built_edition

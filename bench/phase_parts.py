@@ -3,9 +3,9 @@ finished builds (bench/build_phases.py's), to see which part grows faster than t
 
 Each part runs alone, one after another, in this process, over the published release's store
 (opened read-only) into a scratch folder; with `--whole` each phase also runs whole as the build
-runs it. Each part's seconds, CPU time, bytes read
-and written go to bench/out/phase_parts.json; a Markdown table shows the seconds (and MB read by
-system calls) per part and size, and the growth between consecutive sizes.
+runs it. Each part's seconds, CPU time, bytes read and written go to bench/out/phase_parts.json;
+a Markdown table shows the seconds (and MB read by system calls) per part and size, and the
+growth between consecutive sizes.
 
     .venv/bin/python bench/phase_parts.py 10000 100000 1000000     # about 50 minutes
     .venv/bin/python bench/phase_parts.py 10000 100000 --only index

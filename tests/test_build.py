@@ -214,7 +214,6 @@ def test_dumps_are_complete_and_checksummed(built_edition):
     assert gzip.decompress((dumps / "stalin-molotov.jsonld.gz").read_bytes()) == store.dump(format=ox.RdfFormat.JSON_LD)
 
 
-
 def test_a_failed_json_ld_conversion_says_why(tmp_path):
     """The JSON-LD converter is a child process: its failure stops the dumps with its own error."""
     store = EmbeddedStore(tmp_path / "store")
@@ -223,6 +222,7 @@ def test_a_failed_json_ld_conversion_says_why(tmp_path):
     (tmp_path / "out" / "d.jsonld.gz").mkdir(parents=True)   # where the converter must write
     with pytest.raises(IsADirectoryError, match="d.jsonld.gz"):
         dumps.write(store, tmp_path / "out", "d", BASE)
+
 
 def test_vocabulary_is_published_with_html_docs(built_edition):
     _, result, _ = built_edition

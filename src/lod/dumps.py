@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import gzip
 import json
-import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
+from multiprocessing import get_context
 from pathlib import Path
 from typing import BinaryIO
 
@@ -54,9 +54,6 @@ def formats(store: EmbeddedStore, name: str, base: str) -> list[Format]:
     ]
 
 
-JSON_LD = ("JSON-LD", "application/ld+json", "one named graph per source")
-
-
 def gzipped(f: Format, folder: Path) -> Path:
     """`f` serialised straight into its .gz file, so no plain copy ever takes disk space (at 1M
     letters the three plain files were about 20 GB at once, and a build ran out of disk)."""
@@ -88,13 +85,14 @@ def write(store: EmbeddedStore, out: Path, name: str, base: str) -> list[Dump]:
         return described(gzipped(f, out), f.label, f.media_type, f.graphs)
 
     nquads, turtle = formats(store, name, base)
-    with ThreadPoolExecutor(max_workers=1) as thread:
+    target = out / f"{name}.jsonld.gz"
+    with (ThreadPoolExecutor(max_workers=1) as thread,
+          ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as child):
         union = thread.submit(dump, turtle)
         quads = dump(nquads)
-        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as child:
-            target = out / f"{name}.jsonld.gz"
-            child.submit(json_ld, out / quads.file, target).result()
-        return [quads, union.result(), described(target, *JSON_LD)]
+        child.submit(json_ld, out / quads.file, target).result()
+        return [quads, union.result(),
+                described(target, "JSON-LD", "application/ld+json", "one named graph per source")]
 
 
 def described(path: Path, label: str, media_type: str, graphs: str) -> Dump:

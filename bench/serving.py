@@ -18,6 +18,9 @@ Browse and search pages and reconciliation queries are drawn from the release's 
 For a synthetic corpus the URLs are 500 documents and 500 persons drawn at random (seeded), and
 the SPARQL mix is the example queries that look something up (02, 08, 10) with their IRIs
 replaced by drawn ones; the whole-corpus aggregates (05, 06, 11) are timed one by one instead.
+With --whole-mix, only the whole example mix is measured instead (look-ups and aggregates, each
+once per round, in a closed loop of 16 clients; `whole_mix`), on the embedded store without the
+response cache and on rdflib-endpoint as one process, then as two.
 Needs wrk (Debian package `wrk`) and .venv-bench (rdflib-endpoint), both set up by `make bench-serve`.
 """
 
@@ -33,6 +36,7 @@ import subprocess
 import sys
 import time
 import sqlite3
+import statistics
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -65,6 +69,7 @@ AGGREGATES = ["05-where-written", "06-most-named", "11-correspondents-by-year"]
 DRAWN = 500
 NEW_PAGES = 40_000   # distinct pages drawn for first visits: more than wrk asks in a run
 WRK_THREADS = 2
+MIX_ROUNDS = 16      # whole mix: one round per client (rdflib-endpoint takes about 45 s a round at 100k letters)
 
 
 @dataclass
@@ -79,6 +84,7 @@ class Scenarios:
     reconciliations: list[str] = field(default_factory=list)
     new_documents: list[str] = field(default_factory=list)   # first visits: distinct, not drawn above
     new_persons: list[str] = field(default_factory=list)
+    rounds: list[list[tuple[str, str]]] = field(default_factory=list)   # whole mix: (example id, query) rounds
 
 
 def reconciliations(release: Path, seed: int = 7) -> list[str]:
@@ -114,7 +120,7 @@ def edition() -> Scenarios:
     queries = {e["id"]: e["query"] for e in examples(BASE)}
     return Scenarios([f"/page/id/document/{n}" for n in range(1, 87)],
                      [f"/page/id/person/{p}" for p in ("stalin", "molotov", "bukharin", "rykov", "kalinin")],
-                     [queries[q] for q in MIX], [])
+                     [queries[q] for q in MIX], [], rounds=[[(q, queries[q]) for q in MIX]] * MIX_ROUNDS)
 
 
 def synthetic(coverage: dict[str, int], seed: int = 7) -> Scenarios:
@@ -129,7 +135,10 @@ def synthetic(coverage: dict[str, int], seed: int = 7) -> Scenarios:
             lookups.append(query)
     documents = [f"/page/id/document/{rng.randint(1, coverage['documents'])}" for _ in range(DRAWN)]
     persons = [f"/page/id/person/person-{rng.randrange(coverage['persons'])}" for _ in range(DRAWN)]
-    return Scenarios(documents, persons, lookups, AGGREGATES,
+    # The whole mix: each round the three look-ups of one draw and the three aggregates, each once.
+    rounds = [list(zip(LOOKUPS, lookups[i:i + len(LOOKUPS)])) + [(a, queries[a]) for a in AGGREGATES]
+              for i in range(0, len(LOOKUPS) * MIX_ROUNDS, len(LOOKUPS))]
+    return Scenarios(documents, persons, lookups, AGGREGATES, rounds=rounds,
                      new_documents=unseen(rng, "/page/id/document/{}", range(1, coverage["documents"] + 1), documents),
                      new_persons=unseen(rng, "/page/id/person/person-{}", range(coverage["persons"]), persons))
 
@@ -144,15 +153,21 @@ def unseen(rng: random.Random, template: str, numbers: range, drawn: list[str]) 
 def start(cmd: list[str], url: str, log: Path, seconds: float = 120) -> subprocess.Popen:
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
+    ready(url, proc, seconds)
+    return proc
+
+
+def ready(url: str, proc: subprocess.Popen, seconds: float) -> None:
+    """Wait until `url` answers; stop `proc` and the benchmark if it has not within `seconds`."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
             requests.get(url, timeout=10)
-            return proc
+            return
         except (requests.ConnectionError, requests.Timeout):
             time.sleep(0.3)
     proc.kill()
-    sys.exit(f"{cmd[0]} did not start; see {log}")
+    sys.exit(f"{proc.args[0]} did not start within {seconds:g} s")
 
 
 def wrk(url: str, paths: list[str], accept: str, seconds: int, *, once: bool = False) -> dict:
@@ -221,6 +236,46 @@ def timed(url: str, ids: list[str], with_base: bool) -> list[dict]:
     return rows
 
 
+def whole_mix(urls: list[str], rounds: list[list[tuple[str, str]]], with_base: bool, clients: int = 16) -> dict:
+    """The whole example mix, look-ups and aggregates alike, in a closed loop: `clients` clients
+    each take the next round and send its queries one after another (client i to urls[i % n];
+    each round starts at another of its queries, so the aggregates do not all arrive at once),
+    until every round is answered. Queries answered per second of the whole run, and each kind's
+    median and slowest seconds."""
+    pending = list(enumerate(rounds))
+    done: list[tuple[str, float, int | str]] = []
+
+    def client(number: int) -> None:
+        session = requests.Session()
+        while pending:
+            try:
+                n, round_ = pending.pop()
+            except IndexError:
+                return
+            for name, query in round_[n % len(round_):] + round_[:n % len(round_)]:
+                path = sparql_paths(urls[number % len(urls)], [query], with_base)[0]
+                begun = time.perf_counter()
+                try:
+                    status = session.get(path, headers={"Accept": "application/sparql-results+json"},
+                                         timeout=7200).status_code
+                except requests.RequestException as err:
+                    status = type(err).__name__
+                done.append((name, time.perf_counter() - begun, status))
+
+    begun = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(client, range(clients)))
+    seconds = time.perf_counter() - begun
+    kinds = {}
+    for name in sorted({n for n, _, _ in done}):
+        times = sorted(t for n, t, _ in done if n == name)
+        kinds[name] = {"median_s": round(statistics.median(times), 3), "max_s": round(times[-1], 3),
+                       "errors": [status for n, _, status in done if n == name and status != 200]}
+    return {"rounds": len(rounds), "queries": len(done), "seconds": round(seconds, 1),
+            "qps": round(len(done) / seconds, 3), "errors": sum(status != 200 for *_, status in done),
+            "kinds": kinds}
+
+
 def upload(settings: Path) -> None:
     begun = time.perf_counter()
     done = subprocess.run([str(REPO / ".venv" / "bin" / "lod"), "--config", str(settings), "upload"],
@@ -228,6 +283,38 @@ def upload(settings: Path) -> None:
     print(f"upload to Virtuoso: {time.perf_counter() - begun:.1f} s\n{done.stderr[-2000:]}", flush=True)
     if done.returncode:
         sys.exit("the upload failed")
+
+
+def rdflib_endpoint(turtle: Path, processes: int, scenarios: Scenarios, args: argparse.Namespace,
+                    results: list[dict], mixes: list[dict]) -> list[dict]:
+    """rdflib-endpoint serving the Turtle dump, as `processes` processes (each holding the whole
+    graph) started side by side: the look-up mix by wrk and the aggregates alone (one process), or
+    the whole mix (`--whole-mix`). Returns the aggregates' timings."""
+    ports = [free_port() for _ in range(processes)]
+    begun = time.perf_counter()
+    procs = [subprocess.Popen([str(REPO / ".venv-bench" / "bin" / "rdflib-endpoint"), "serve", "--host", "127.0.0.1",
+                               "--port", str(port), str(turtle)],
+                              stdout=(OUT / f"rdflib-endpoint-{n}.log").open("wb"), stderr=subprocess.STDOUT)
+             for n, port in enumerate(ports)]
+    urls = [f"http://127.0.0.1:{port}" for port in ports]
+    try:
+        for url, proc in zip(urls, procs):
+            ready(url + "/", proc, seconds=3600)
+        print(f"{processes} rdflib-endpoint loaded the Turtle dump in {time.perf_counter() - begun:.1f} s", flush=True)
+        label = "rdflib-endpoint (same data, Turtle dump)" + ("" if processes == 1 else f", {processes} processes")
+        if args.whole_mix:
+            mixes.append({"server": label, **whole_mix([f"{url}/" for url in urls], scenarios.rounds, True)})
+            print(mixes[-1], flush=True)
+            return []
+        results.append({"server": label, "scenario": f"SPARQL mix ({len(scenarios.queries)} queries), JSON",
+                        **wrk(urls[0], sparql_paths("/", scenarios.queries, True),
+                              "application/sparql-results+json", args.seconds)})
+        print(results[-1], flush=True)
+        return [{"server": "rdflib-endpoint", **row} for row in timed(f"{urls[0]}/", scenarios.timed, True)]
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait()
 
 
 def main() -> None:
@@ -244,6 +331,9 @@ def main() -> None:
                          "(first visits as after a reboot)")
     ap.add_argument("--virtuoso-loaded", action="store_true",
                     help="Virtuoso (bench/out/serving/virtuoso) holds the release from an earlier run: no upload")
+    ap.add_argument("--whole-mix", action="store_true",
+                    help="only the whole example mix (look-ups and aggregates) in a closed loop of 16 clients, "
+                         "response cache off; rdflib-endpoint as one process, then as two (one per core)")
     args = ap.parse_args()
     servers = set(args.servers.split(","))
     OUT.mkdir(parents=True, exist_ok=True)
@@ -259,7 +349,7 @@ def main() -> None:
         release, scenarios = (OUT / "var" / "current").resolve(), edition()
     scenarios.lists, scenarios.searches = browsing(release)
     scenarios.reconciliations = reconciliations(release)
-    results, singles = [], []
+    results, singles, mixes = [], [], []
 
     def measure(label: str, settings_text: str, timed_alone: bool) -> None:
         settings = OUT / f"serve-{len(results)}.toml"
@@ -271,6 +361,10 @@ def main() -> None:
                      f"http://127.0.0.1:{port}/", OUT / f"serve-{len(results)}.log")
         url = f"http://127.0.0.1:{port}"
         try:
+            if args.whole_mix:
+                mixes.append({"server": label, **whole_mix([f"{url}/sparql"], scenarios.rounds, False)})
+                print(mixes[-1], flush=True)
+                return
             for scenario, paths, drawn in (("document pages, HTML", scenarios.new_documents, scenarios.documents),
                                            ("person pages, HTML (backlink lists)", scenarios.new_persons,
                                             scenarios.persons)):
@@ -299,6 +393,8 @@ def main() -> None:
 
     if "embedded" in servers:
         for label, cache in (("lod serve, embedded, response cache on", 256), ("lod serve, embedded, cache off", 0)):
+            if args.whole_mix and cache:
+                continue
             measure(label, config.read_text() + f"[server]\nworkers = 2\ncache_mib = {cache}\n", cache == 0)
 
     if "virtuoso" in servers:   # the same release served from Virtuoso (remote backend), response cache off
@@ -315,32 +411,24 @@ def main() -> None:
         with gzip.open(release / "dumps" / "stalin-molotov.ttl.gz") as source, turtle.open("wb") as target:
             while chunk := source.read(1 << 20):
                 target.write(chunk)
-        port = free_port()
-        begun = time.perf_counter()
-        proc = start([str(REPO / ".venv-bench" / "bin" / "rdflib-endpoint"), "serve", "--host", "127.0.0.1",
-                      "--port", str(port), str(turtle)], f"http://127.0.0.1:{port}/", OUT / "rdflib-endpoint.log",
-                     seconds=3600)
-        print(f"rdflib-endpoint loaded the Turtle dump in {time.perf_counter() - begun:.1f} s", flush=True)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            results.append({"server": "rdflib-endpoint (same data, Turtle dump)",
-                            "scenario": f"SPARQL mix ({len(scenarios.queries)} queries), JSON",
-                            **wrk(url, sparql_paths("/", scenarios.queries, True),
-                                  "application/sparql-results+json", args.seconds)})
-            print(results[-1], flush=True)
-            singles.extend({"server": "rdflib-endpoint", **row} for row in timed(f"{url}/", scenarios.timed, True))
-        finally:
-            proc.terminate()
-            proc.wait()
+        for processes in ((1, 2) if args.whole_mix else (1,)):
+            singles.extend(rdflib_endpoint(turtle, processes, scenarios, args, results, mixes))
 
-    (OUT / f"{corpus}-{'-'.join(sorted(servers))}{'-cold' if args.cold else ''}.json").write_text(json.dumps({"machine": platform.platform(), "seconds": args.seconds,
-                                                    "results": results, "single_queries": singles}, indent=2))
+    name = f"{corpus}-{'-'.join(sorted(servers))}{'-cold' if args.cold else ''}{'-whole-mix' if args.whole_mix else ''}"
+    (OUT / f"{name}.json").write_text(json.dumps({"machine": platform.platform(), "seconds": args.seconds,
+                                                  "results": results, "single_queries": singles,
+                                                  "whole_mix": mixes}, indent=2))
     print("\n| server | scenario | requests/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|---|")
     for r in results:
         print(f"| {r['server']} | {r['scenario']} | {r['rps']:,.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} "
               f"| {r['errors']} |")
     for row in singles:
         print(f"| {row['server']} | {row['query']} alone | {row['seconds']} s | {row['status']} |")
+    for mix in mixes:
+        kinds = "; ".join(f"{k[:2]} {v['median_s']} / {v['max_s']}" + (f" ({v['errors']})" if v["errors"] else "")
+                          for k, v in mix["kinds"].items())
+        print(f"| {mix['server']} | whole mix, {mix['rounds']} rounds | {mix['queries']} queries in {mix['seconds']} s "
+              f"| {mix['qps']} queries/s | {mix['errors']} errors | median / max s: {kinds} |")
 
 
 if __name__ == "__main__":

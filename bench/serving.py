@@ -150,9 +150,13 @@ def unseen(rng: random.Random, template: str, numbers: range, drawn: list[str]) 
     return [p for p in paths if p not in taken][:NEW_PAGES]
 
 
-def start(cmd: list[str], url: str, log: Path, seconds: float = 120) -> subprocess.Popen:
+def launch(cmd: list[str], log: Path) -> subprocess.Popen:
     with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
+        return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
+
+
+def start(cmd: list[str], url: str, log: Path, seconds: float = 120) -> subprocess.Popen:
+    proc = launch(cmd, log)
     ready(url, proc, seconds)
     return proc
 
@@ -292,9 +296,8 @@ def rdflib_endpoint(turtle: Path, processes: int, scenarios: Scenarios, args: ar
     the whole mix (`--whole-mix`). Returns the aggregates' timings."""
     ports = [free_port() for _ in range(processes)]
     begun = time.perf_counter()
-    procs = [subprocess.Popen([str(REPO / ".venv-bench" / "bin" / "rdflib-endpoint"), "serve", "--host", "127.0.0.1",
-                               "--port", str(port), str(turtle)],
-                              stdout=(OUT / f"rdflib-endpoint-{n}.log").open("wb"), stderr=subprocess.STDOUT)
+    procs = [launch([str(REPO / ".venv-bench" / "bin" / "rdflib-endpoint"), "serve", "--host", "127.0.0.1",
+                     "--port", str(port), str(turtle)], OUT / f"rdflib-endpoint-{n}.log")
              for n, port in enumerate(ports)]
     urls = [f"http://127.0.0.1:{port}" for port in ports]
     try:

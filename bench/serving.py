@@ -250,14 +250,14 @@ def whole_mix(urls: list[str], rounds: list[list[tuple[str, str]]], with_base: b
     done: list[tuple[str, float, int | str]] = []
 
     def client(number: int) -> None:
-        session = requests.Session()
-        while pending:
+        session, url = requests.Session(), urls[number % len(urls)]
+        while True:
             try:
-                n, round_ = pending.pop()
+                n, round_ = pending.pop()   # atomic: no two clients take the same round
             except IndexError:
                 return
             for name, query in round_[n % len(round_):] + round_[:n % len(round_)]:
-                path = sparql_paths(urls[number % len(urls)], [query], with_base)[0]
+                path = sparql_paths(url, [query], with_base)[0]
                 begun = time.perf_counter()
                 try:
                     status = session.get(path, headers={"Accept": "application/sparql-results+json"},
@@ -289,7 +289,7 @@ def upload(settings: Path) -> None:
         sys.exit("the upload failed")
 
 
-def rdflib_endpoint(turtle: Path, processes: int, scenarios: Scenarios, args: argparse.Namespace,
+def rdflib_endpoint(turtle: Path, processes: int, scenarios: Scenarios, *, whole: bool, seconds: int,
                     results: list[dict], mixes: list[dict]) -> list[dict]:
     """rdflib-endpoint serving the Turtle dump, as `processes` processes (each holding the whole
     graph) started side by side: the look-up mix by wrk and the aggregates alone (one process), or
@@ -305,13 +305,13 @@ def rdflib_endpoint(turtle: Path, processes: int, scenarios: Scenarios, args: ar
             ready(url + "/", proc, seconds=3600)
         print(f"{processes} rdflib-endpoint loaded the Turtle dump in {time.perf_counter() - begun:.1f} s", flush=True)
         label = "rdflib-endpoint (same data, Turtle dump)" + ("" if processes == 1 else f", {processes} processes")
-        if args.whole_mix:
+        if whole:
             mixes.append({"server": label, **whole_mix([f"{url}/" for url in urls], scenarios.rounds, True)})
             print(mixes[-1], flush=True)
             return []
         results.append({"server": label, "scenario": f"SPARQL mix ({len(scenarios.queries)} queries), JSON",
                         **wrk(urls[0], sparql_paths("/", scenarios.queries, True),
-                              "application/sparql-results+json", args.seconds)})
+                              "application/sparql-results+json", seconds)})
         print(results[-1], flush=True)
         return [{"server": "rdflib-endpoint", **row} for row in timed(f"{urls[0]}/", scenarios.timed, True)]
     finally:
@@ -415,7 +415,8 @@ def main() -> None:
             while chunk := source.read(1 << 20):
                 target.write(chunk)
         for processes in ((1, 2) if args.whole_mix else (1,)):
-            singles.extend(rdflib_endpoint(turtle, processes, scenarios, args, results, mixes))
+            singles.extend(rdflib_endpoint(turtle, processes, scenarios, whole=args.whole_mix, seconds=args.seconds,
+                                           results=results, mixes=mixes))
 
     name = f"{corpus}-{'-'.join(sorted(servers))}{'-cold' if args.cold else ''}{'-whole-mix' if args.whole_mix else ''}"
     (OUT / f"{name}.json").write_text(json.dumps({"machine": platform.platform(), "seconds": args.seconds,

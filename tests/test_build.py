@@ -6,7 +6,9 @@ import csv
 import gzip
 import hashlib
 import json
+import os
 import re
+import time
 
 import pyoxigraph as ox
 import pytest
@@ -195,6 +197,23 @@ def test_each_phase_records_its_time_memory_and_cpu(built_edition):
     assert list(phases)[:4] == ["check", "map", "load", "validate"]
     assert all(p["seconds"] > 0 and p["peak_mib"] > 0 and p["cpu_s"] >= 0 for p in phases.values())
     assert phases["map"]["cpu_s"] > 1   # morph-kgc's start alone takes seconds of CPU
+    assert list(phases)[-5:] == ["dumps", "harvest", "index", "void", "vocabulary"]   # index: run aside
+
+
+def test_a_phase_run_aside_fails_the_build_with_its_own_error(config_for, edition_copy):
+    pipeline = Pipeline(config_for(edition_copy))
+    with pytest.raises(FileNotFoundError, match="no-such-store"):
+        with pipeline.aside("index", os.stat, str(edition_copy / "no-such-store")):
+            pass
+    assert pipeline.phases == []
+
+
+def test_a_phase_run_aside_is_stopped_when_the_phases_beside_it_fail(config_for, edition_copy):
+    pipeline, begun = Pipeline(config_for(edition_copy)), time.monotonic()
+    with pytest.raises(RuntimeError, match="dumps failed"):
+        with pipeline.aside("index", time.sleep, 600):
+            raise RuntimeError("dumps failed")
+    assert time.monotonic() - begun < 60 and pipeline.phases == []
 
 
 def test_dumps_are_complete_and_checksummed(built_edition):

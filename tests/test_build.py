@@ -216,6 +216,13 @@ def test_a_phase_run_aside_is_stopped_when_the_phases_beside_it_fail(config_for,
     assert time.monotonic() - begun < 60 and pipeline.phases == []
 
 
+def test_a_phase_run_aside_that_dies_is_named(config_for, edition_copy):
+    pipeline = Pipeline(config_for(edition_copy))
+    with pytest.raises(RuntimeError, match=r"the index phase's process ended without an answer \(exit code 3\)"):
+        with pipeline.aside("index", os._exit, 3):
+            pass
+
+
 def test_dumps_are_complete_and_checksummed(built_edition):
     _, result, store = built_edition
     dumps = result.path / "dumps"

@@ -16,6 +16,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from multiprocessing import get_context
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -88,11 +89,21 @@ def _usage() -> tuple[float, float]:
 
 
 def _timed(name: str, work: Callable[..., None], *args: object) -> Phase:
-    """`work(*args)` timed as phase `name`, in the process that runs it."""
+    """`work(*args)` timed as phase `name` in the child process that runs it. Its peak is read
+    from /proc: Linux carries a parent's ru_maxrss over into a spawned child."""
     start, cpu = time.perf_counter(), _usage()[1]
     work(*args)
-    peak, cpu_now = _usage()
-    return Phase(name, round(time.perf_counter() - start, 3), round(peak, 1), round(cpu_now - cpu, 1))
+    status = Path("/proc/self/status").read_text()
+    peak = int(status.split("VmHWM:")[1].split()[0]) / 1024
+    return Phase(name, round(time.perf_counter() - start, 3), round(peak, 1), round(_usage()[1] - cpu, 1))
+
+
+def _run_aside(send: Connection, name: str, work: Callable[..., None], *args: object) -> None:
+    """The child's side of `Pipeline.aside`: the phase's figures, or the error it raised."""
+    try:
+        send.send(_timed(name, work, *args))
+    except BaseException as err:   # re-raised in the build's process
+        send.send(err)
 
 
 def _write_index(store: Path, target: Path, base: str) -> None:
@@ -123,13 +134,27 @@ class Pipeline:
     def aside(self, name: str, work: Callable[..., None], *args: object) -> Iterator[None]:
         """Run phase `name`, `work(*args)`, in a child process while the block runs phases that do
         not need it, so that one-core phases share the two cores. Its figures are the child's
-        own; if the block fails, the child is stopped."""
-        with get_context("spawn").Pool(1) as pool:
-            pending = pool.apply_async(_timed, (name, work, *args))
+        own; the child exits when done (its memory with it), and is stopped if the block fails."""
+        spawn = get_context("spawn")
+        receive, send = spawn.Pipe(duplex=False)
+        child = spawn.Process(target=_run_aside, args=(send, name, work, *args), daemon=True)
+        child.start()
+        send.close()   # the child's end: reading then ends if the child dies
+        try:
             yield
             with self.console.status(f"[bold]{name}[/] … (begun beside the phases above)"):
-                phase = pending.get()
-        self._done(phase)
+                try:
+                    outcome = receive.recv()
+                except EOFError:
+                    child.join()
+                    raise RuntimeError(f"the {name} phase's process ended without an answer "
+                                       f"(exit code {child.exitcode})") from None
+        finally:
+            child.terminate()
+            child.join()
+        if isinstance(outcome, BaseException):
+            raise outcome
+        self._done(outcome)
 
     def _done(self, phase: Phase) -> None:
         self.phases.append(phase)

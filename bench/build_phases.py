@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import platform
 import re
 import subprocess
@@ -28,7 +27,7 @@ OUT = REPO / "bench" / "out"
 sys.path.insert(0, str(REPO / "tests"))
 from conftest import write_config  # noqa: E402  (one way to write a configuration, shared with the tests)
 from virtuoso import Virtuoso  # noqa: E402
-from sampler import Sampler  # noqa: E402
+from sampler import Sampler, rss_mib  # noqa: E402
 
 from lod.synthetic import generate  # noqa: E402
 
@@ -73,7 +72,7 @@ class TreeMemory(Sampler):
 
     def sample(self) -> None:
         pids = _descendants(self.pid)
-        parts = [_rss_mib(pid) for pid in pids]
+        parts = [rss_mib(pid) for pid in pids]
         if sum(parts) > self.peak_mib:
             self.peak_mib, self.peak_at = sum(parts), time.perf_counter() - self.start_time
             self.peak_parts = sorted((round(mib) for mib in parts if mib >= 1), reverse=True)
@@ -92,12 +91,6 @@ def _descendants(pid: int) -> list[int]:
         found.append(todo.pop())
         todo.extend(children.get(found[-1], []))
     return found
-
-
-def _rss_mib(pid: int) -> float:
-    with contextlib.suppress(OSError, ValueError, IndexError):
-        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-    return 0.0
 
 
 def _pss_mib(pid: int) -> float:

@@ -1,10 +1,13 @@
 """A thread that samples a running process from /proc while a benchmark waits on it: one
 mechanism for the build's memory (build_phases.py) and the engine's reading of its load file
-(upload.py)."""
+(upload.py), and what a process holds (`rss_mib`)."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
+from pathlib import Path
 
 
 class Sampler(threading.Thread):
@@ -30,3 +33,10 @@ class Sampler(threading.Thread):
 
     def sample(self) -> None:
         raise NotImplementedError
+
+
+def rss_mib(pid: int) -> float:
+    """The resident memory of process `pid` (0 once it is gone)."""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    return 0.0

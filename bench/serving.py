@@ -21,6 +21,8 @@ replaced by drawn ones; the whole-corpus aggregates (05, 06, 11) are timed one b
 With --whole-mix, only the whole example mix is measured instead (look-ups and aggregates, each
 once per round, in a closed loop of 16 clients; `whole_mix`), on the embedded store without the
 response cache and on rdflib-endpoint as one process, then as two.
+rdflib-endpoint holds the whole graph in memory: one that passes --rdflib-cap-gib before it answers
+is stopped, and the run records how far it got instead of its rates.
 Needs wrk (Debian package `wrk`) and .venv-bench (rdflib-endpoint), both set up by `make bench-serve`.
 """
 
@@ -50,6 +52,7 @@ OUT = REPO / "bench" / "out" / "serving"
 sys.path.insert(0, str(REPO / "tests"))
 from conftest import BASE, free_port, write_config  # noqa: E402  (shared with the tests)
 from virtuoso import Virtuoso  # noqa: E402
+from sampler import rss_mib  # noqa: E402
 
 from lod import index  # noqa: E402
 from lod.config import Server  # noqa: E402
@@ -161,14 +164,23 @@ def start(cmd: list[str], url: str, log: Path, seconds: float = 120) -> subproce
     return proc
 
 
-def ready(url: str, proc: subprocess.Popen, seconds: float) -> None:
-    """Wait until `url` answers; stop `proc` and the benchmark if it has not within `seconds`."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+class NotLoaded(Exception):
+    """A server passed the memory it was allowed before it answered."""
+
+
+def ready(url: str, proc: subprocess.Popen, seconds: float, cap_mib: float | None = None) -> None:
+    """Wait until `url` answers; stop `proc` and the benchmark if it has not within `seconds`, and
+    stop `proc` with NotLoaded if it holds more than `cap_mib` before it answers."""
+    begun = time.monotonic()
+    while time.monotonic() < begun + seconds:
         try:
             requests.get(url, timeout=10)
             return
         except (requests.ConnectionError, requests.Timeout):
+            if cap_mib and (held := rss_mib(proc.pid)) > cap_mib:
+                proc.kill()
+                raise NotLoaded(f"stopped at {held / 1024:.1f} GiB resident after "
+                                f"{time.monotonic() - begun:.0f} s, not yet answering") from None
             time.sleep(0.3)
     proc.kill()
     sys.exit(f"{proc.args[0]} did not start within {seconds:g} s")
@@ -290,21 +302,22 @@ def upload(settings: Path) -> None:
 
 
 def rdflib_endpoint(turtle: Path, processes: int, scenarios: Scenarios, *, whole: bool, seconds: int,
-                    results: list[dict], mixes: list[dict]) -> list[dict]:
+                    cap_mib: float, results: list[dict], mixes: list[dict]) -> list[dict]:
     """rdflib-endpoint serving the Turtle dump, as `processes` processes (each holding the whole
-    graph) started side by side: the look-up mix by wrk and the aggregates alone (one process), or
-    the whole mix (`--whole-mix`). Returns the aggregates' timings."""
+    graph, and each stopped if it passes `cap_mib` while loading) started side by side: the
+    look-up mix by wrk and the aggregates alone (one process), or the whole mix (`--whole-mix`).
+    Returns the aggregates' timings."""
     ports = [free_port() for _ in range(processes)]
     begun = time.perf_counter()
     procs = [launch([str(REPO / ".venv-bench" / "bin" / "rdflib-endpoint"), "serve", "--host", "127.0.0.1",
                      "--port", str(port), str(turtle)], OUT / f"rdflib-endpoint-{n}.log")
              for n, port in enumerate(ports)]
     urls = [f"http://127.0.0.1:{port}" for port in ports]
+    label = "rdflib-endpoint (same data, Turtle dump)" + ("" if processes == 1 else f", {processes} processes")
     try:
         for url, proc in zip(urls, procs):
-            ready(url + "/", proc, seconds=3600)
+            ready(url + "/", proc, seconds=3600, cap_mib=cap_mib)
         print(f"{processes} rdflib-endpoint loaded the Turtle dump in {time.perf_counter() - begun:.1f} s", flush=True)
-        label = "rdflib-endpoint (same data, Turtle dump)" + ("" if processes == 1 else f", {processes} processes")
         if whole:
             mixes.append({"server": label, **whole_mix([f"{url}/" for url in urls], scenarios.rounds, True)})
             print(mixes[-1], flush=True)
@@ -314,6 +327,10 @@ def rdflib_endpoint(turtle: Path, processes: int, scenarios: Scenarios, *, whole
                               "application/sparql-results+json", seconds)})
         print(results[-1], flush=True)
         return [{"server": "rdflib-endpoint", **row} for row in timed(f"{urls[0]}/", scenarios.timed, True)]
+    except NotLoaded as err:
+        results.append({"server": label, "scenario": "loading the Turtle dump", "not_loaded": str(err)})
+        print(results[-1], flush=True)
+        return []
     finally:
         for proc in procs:
             proc.terminate()
@@ -337,6 +354,8 @@ def main() -> None:
     ap.add_argument("--whole-mix", action="store_true",
                     help="only the whole example mix (look-ups and aggregates) in a closed loop of 16 clients, "
                          "response cache off; rdflib-endpoint as one process, then as two (one per core)")
+    ap.add_argument("--rdflib-cap-gib", type=float, default=16.0,
+                    help="stop an rdflib-endpoint process that holds more than this before it answers")
     args = ap.parse_args()
     servers = set(args.servers.split(","))
     OUT.mkdir(parents=True, exist_ok=True)
@@ -416,7 +435,7 @@ def main() -> None:
                 target.write(chunk)
         for processes in ((1, 2) if args.whole_mix else (1,)):
             singles.extend(rdflib_endpoint(turtle, processes, scenarios, whole=args.whole_mix, seconds=args.seconds,
-                                           results=results, mixes=mixes))
+                                           cap_mib=args.rdflib_cap_gib * 1024, results=results, mixes=mixes))
 
     name = f"{corpus}-{'-'.join(sorted(servers))}{'-cold' if args.cold else ''}{'-whole-mix' if args.whole_mix else ''}"
     (OUT / f"{name}.json").write_text(json.dumps({"machine": platform.platform(), "seconds": args.seconds,
@@ -424,8 +443,8 @@ def main() -> None:
                                                   "whole_mix": mixes}, indent=2))
     print("\n| server | scenario | requests/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|---|")
     for r in results:
-        print(f"| {r['server']} | {r['scenario']} | {r['rps']:,.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} "
-              f"| {r['errors']} |")
+        print(f"| {r['server']} | {r['scenario']} | " + (f"{r['not_loaded']} | | | |" if "not_loaded" in r else
+              f"{r['rps']:,.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['errors']} |"))
     for row in singles:
         print(f"| {row['server']} | {row['query']} alone | {row['seconds']} s | {row['status']} |")
     for mix in mixes:

@@ -152,6 +152,7 @@ class Pipeline:
         finally:
             child.terminate()
             child.join()
+            receive.close()
         if isinstance(outcome, BaseException):
             raise outcome
         self._done(outcome)

@@ -49,6 +49,11 @@ class Phase:
     peak_mib: float
     cpu_s: float   # this process's threads and its finished children (the mapper): cores used = cpu_s / seconds
 
+    @classmethod
+    def since(cls, name: str, start: float, cpu: float, peak_mib: float) -> Phase:
+        """The phase begun at `start` (perf_counter) with `cpu` seconds used so far, ending now."""
+        return cls(name, round(time.perf_counter() - start, 3), round(peak_mib, 1), round(_usage()[1] - cpu, 1))
+
 
 @dataclass
 class Checked:
@@ -94,8 +99,7 @@ def _timed(name: str, work: Callable[..., None], *args: object) -> Phase:
     start, cpu = time.perf_counter(), _usage()[1]
     work(*args)
     status = Path("/proc/self/status").read_text()
-    peak = int(status.split("VmHWM:")[1].split()[0]) / 1024
-    return Phase(name, round(time.perf_counter() - start, 3), round(peak, 1), round(_usage()[1] - cpu, 1))
+    return Phase.since(name, start, cpu, int(status.split("VmHWM:")[1].split()[0]) / 1024)
 
 
 def _run_aside(send: Connection, name: str, work: Callable[..., None], *args: object) -> None:
@@ -127,8 +131,7 @@ class Pipeline:
         start, cpu = time.perf_counter(), _usage()[1]
         with self.console.status(f"[bold]{name}[/] …") if spinner else nullcontext():
             yield
-        peak, cpu_now = _usage()
-        self._done(Phase(name, round(time.perf_counter() - start, 3), round(peak, 1), round(cpu_now - cpu, 1)))
+        self._done(Phase.since(name, start, cpu, _usage()[0]))
 
     @contextmanager
     def aside(self, name: str, work: Callable[..., None], *args: object) -> Iterator[None]:

@@ -29,7 +29,7 @@ import pyoxigraph as ox
 
 from lod import config as lod_config
 from lod import dumps, index, rq
-from lod.build import Pipeline
+from lod.build import Pipeline, _write_harvest
 from lod.harvest import beacon, cmif
 from lod.linking import ours
 from lod.store import EmbeddedStore
@@ -98,7 +98,8 @@ def parts(store: ReadOnly, pipeline: Pipeline, whole: bool) -> dict[str, dict[st
     }
     if whole:
         found["dumps"]["whole phase (as the build)"] = lambda out: dumps.write(store, out / "w", "d", base)
-        found["harvest"]["whole phase"] = lambda out: pipeline._harvest(ox_store, out, None, "2026-01-01")
+        found["harvest"]["whole phase"] = lambda out: _write_harvest(store.path, out, pipeline.config.dataset,
+                                                                     {}, "2026-01-01")
         found["index"]["whole phase"] = lambda out: index.write(ox_store, out / "whole.sqlite", base)
     return found
 

@@ -6,9 +6,12 @@ import csv
 import gzip
 import hashlib
 import json
+import multiprocessing
+import operator
 import os
 import re
 import time
+from multiprocessing.connection import wait
 
 import pyoxigraph as ox
 import pytest
@@ -221,6 +224,26 @@ def test_a_phase_run_aside_that_dies_is_named(config_for, edition_copy):
     with pytest.raises(RuntimeError, match=r"the index phase's process ended without an answer \(exit code 3\)"):
         with pipeline.aside("index", os._exit, 3):
             pass
+
+
+def test_a_phase_run_aside_hands_back_what_its_work_returned(config_for, edition_copy):
+    pipeline = Pipeline(config_for(edition_copy))
+    with pipeline.aside("harvest", operator.add, 2, 3) as harvest:
+        pass
+    assert harvest.value == 5 and [p.name for p in pipeline.phases] == ["harvest"]
+
+
+def test_a_phase_run_aside_counts_its_cpu_in_its_own_row_only(config_for, edition_copy):
+    """Starting a process reaps every ended child (multiprocessing's, as `dumps` does when it
+    starts its converter), and the reaped child's CPU joins this process's: the phase running
+    then must not count it."""
+    pipeline = Pipeline(config_for(edition_copy))
+    with pipeline.aside("index", hashlib.pbkdf2_hmac, "sha256", b"key", b"salt", 3_000_000) as aside:
+        with pipeline.phase("dumps"):
+            wait([aside.child.sentinel])   # ended, not yet reaped
+            multiprocessing.active_children()   # reaps it, as starting a process would
+    phases = {p.name: p for p in pipeline.phases}
+    assert phases["index"].cpu_s >= 0.3 and phases["dumps"].cpu_s < 0.2
 
 
 def test_dumps_are_complete_and_checksummed(built_edition):

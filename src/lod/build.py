@@ -1,5 +1,5 @@
 """The build: check tables → map → load → validate → iris → meta → dumps → harvest → index → void →
-vocabulary → publish. The index is written in a child process beside dumps and harvest.
+vocabulary → publish. Harvest and index each run in a child process beside the dumps.
 
 Each phase is timed (seconds and peak memory) and shown on the terminal. Everything is written
 into a private release directory; only when every phase succeeded is it published (see
@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from multiprocessing import get_context
 from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -27,7 +28,7 @@ from rich.table import Table
 
 from lod import changes, docs, dumps, index, mapping, provenance, rq, tables, validate, void
 from lod.harvest import beacon, cmif
-from lod.config import Config, StoreSettings
+from lod.config import Config, Dataset, StoreSettings
 from lod.release import BUILDING, Releases
 from lod.store import EmbeddedStore, RemoteStore, StoreError, holds_release, run_command
 
@@ -47,12 +48,12 @@ class Phase:
     name: str
     seconds: float
     peak_mib: float
-    cpu_s: float   # this process's threads and its finished children (the mapper): cores used = cpu_s / seconds
+    cpu_s: float   # its process's threads and finished children (the mapper), not asides: cores = cpu_s / seconds
 
     @classmethod
-    def since(cls, name: str, start: float, cpu: float, peak_mib: float) -> Phase:
-        """The phase begun at `start` (perf_counter) with `cpu` seconds used so far, ending now."""
-        return cls(name, round(time.perf_counter() - start, 3), round(peak_mib, 1), round(_usage()[1] - cpu, 1))
+    def since(cls, name: str, start: float, cpu_s: float, peak_mib: float) -> Phase:
+        """The phase begun at `start` (perf_counter), which used `cpu_s`, ending now."""
+        return cls(name, round(time.perf_counter() - start, 3), round(peak_mib, 1), round(cpu_s, 1))
 
 
 @dataclass
@@ -93,26 +94,70 @@ def _usage() -> tuple[float, float]:
     return max(own.ru_maxrss, children.ru_maxrss) / 1024, cpu
 
 
-def _timed(name: str, work: Callable[..., None], *args: object) -> Phase:
-    """`work(*args)` timed as phase `name` in the child process that runs it. Its peak is read
-    from /proc: Linux carries a parent's ru_maxrss over into a spawned child."""
+def _timed(name: str, work: Callable[..., object], *args: object) -> tuple[Phase, object]:
+    """`work(*args)` timed as phase `name` in the child process that runs it, and what it
+    returned. Its peak is read from /proc: Linux carries a parent's ru_maxrss over into a spawned
+    child."""
     start, cpu = time.perf_counter(), _usage()[1]
-    work(*args)
+    value = work(*args)
     status = Path("/proc/self/status").read_text()
-    return Phase.since(name, start, cpu, int(status.split("VmHWM:")[1].split()[0]) / 1024)
+    return Phase.since(name, start, _usage()[1] - cpu, int(status.split("VmHWM:")[1].split()[0]) / 1024), value
 
 
-def _run_aside(send: Connection, name: str, work: Callable[..., None], *args: object) -> None:
-    """The child's side of `Pipeline.aside`: the phase's figures, or the error it raised."""
+def _run_aside(send: Connection, name: str, work: Callable[..., object], *args: object) -> None:
+    """The child's side of `Pipeline.aside`: the phase's figures and value, or the error it
+    raised; either with the CPU the child used in all (its start included)."""
     try:
-        send.send(_timed(name, work, *args))
+        outcome: object = _timed(name, work, *args)
     except BaseException as err:   # re-raised in the build's process
-        send.send(err)
+        outcome = err
+    send.send((outcome, _usage()[1]))
+
+
+@dataclass
+class Aside:
+    """A phase running in a child process (see `Pipeline.aside`); `value` is what its work
+    returned, once the block is left."""
+
+    name: str
+    child: BaseProcess
+    answer: Connection
+    outcome: object = None
+    value: object = None
+    ended: bool = False
+
+    def settle(self) -> float:
+        """Once the child has ended (and so been reaped), take its answer; the CPU it used is
+        returned this once, for the build's process to leave out of its own phases."""
+        if self.ended or self.child.is_alive():
+            return 0.0
+        self.ended = True
+        try:
+            self.outcome, cpu = self.answer.recv()
+        except EOFError:
+            self.outcome, cpu = RuntimeError(f"the {self.name} phase's process ended without an answer "
+                                             f"(exit code {self.child.exitcode})"), 0.0
+        return cpu
 
 
 def _write_index(store: Path, target: Path, base: str) -> None:
     """The index phase's work in a child process: the store opened read-only there."""
     index.write(ox.Store.read_only(str(store)), target, base)
+
+
+def _write_harvest(store: Path, out: Path, dataset: Dataset, before: dict, now: str) -> tuple[dict, list[dumps.Dump]]:
+    """The harvest phase's work in a child process: CMIF and BEACON beside the dumps. The CMIF
+    file keeps the last release's publication date (`before`) while its content is unchanged, so
+    correspSearch re-reads it only when it changed."""
+    source = ox.Store.read_only(str(store))
+    digest, published = cmif.write(source, dataset, out / cmif.FILE_NAME,
+                                   lambda d: before["published"] if before.get("sha256") == d else now)
+    beacon.write(source, out / beacon.FILE_NAME, dataset, timestamp=now)
+    return {"sha256": digest, "published": published}, [
+        dumps.described(out / cmif.FILE_NAME, "CMIF (TEI correspDesc)", "application/tei+xml",
+                        "documents: senders, recipients, places, dates"),
+        dumps.described(out / beacon.FILE_NAME, "BEACON", "text/plain",
+                        "persons: Wikidata QID to our IRI")]
 
 
 class Pipeline:
@@ -124,41 +169,49 @@ class Pipeline:
         self.base = config.dataset.base_iri
         self.data = config.path("data")
         self.phases: list[Phase] = []
+        self.asides: list[Aside] = []
+        self.aside_cpu = 0.0   # CPU seconds of ended asides, which this process's own usage counts
+
+    def _cpu(self) -> float:
+        """CPU seconds so far of this process and the children it ran, less the asides': whatever
+        starts a process reaps every ended child (multiprocessing does), so an aside's CPU would
+        otherwise count in the phase that happened to start one."""
+        self.aside_cpu += sum(aside.settle() for aside in self.asides)
+        return _usage()[1] - self.aside_cpu
 
     @contextmanager
     def phase(self, name: str, spinner: bool = True) -> Iterator[None]:
         """Time a phase; `spinner=False` for a phase that shows its own progress bar."""
-        start, cpu = time.perf_counter(), _usage()[1]
+        start, cpu = time.perf_counter(), self._cpu()
         with self.console.status(f"[bold]{name}[/] …") if spinner else nullcontext():
             yield
-        self._done(Phase.since(name, start, cpu, _usage()[0]))
+        self._done(Phase.since(name, start, self._cpu() - cpu, _usage()[0]))
 
     @contextmanager
-    def aside(self, name: str, work: Callable[..., None], *args: object) -> Iterator[None]:
+    def aside(self, name: str, work: Callable[..., object], *args: object) -> Iterator[Aside]:
         """Run phase `name`, `work(*args)`, in a child process while the block runs phases that do
         not need it, so that one-core phases share the two cores. Its figures are the child's
         own; the child exits when done (its memory with it), and is stopped if the block fails."""
         spawn = get_context("spawn")
         receive, send = spawn.Pipe(duplex=False)
-        child = spawn.Process(target=_run_aside, args=(send, name, work, *args), daemon=True)
-        child.start()
+        aside = Aside(name, spawn.Process(target=_run_aside, args=(send, name, work, *args), daemon=True), receive)
+        aside.child.start()
         send.close()   # the child's end: reading then ends if the child dies
+        self.asides.append(aside)
         try:
-            yield
+            yield aside
             with self.console.status(f"[bold]{name}[/] … (begun beside the phases above)"):
-                try:
-                    outcome = receive.recv()
-                except EOFError:
-                    child.join()
-                    raise RuntimeError(f"the {name} phase's process ended without an answer "
-                                       f"(exit code {child.exitcode})") from None
+                aside.child.join()
+                self._cpu()   # settles it
         finally:
-            child.terminate()
-            child.join()
+            aside.child.terminate()
+            aside.child.join()
             receive.close()
-        if isinstance(outcome, BaseException):
-            raise outcome
-        self._done(outcome)
+            self.asides.remove(aside)
+        if isinstance(aside.outcome, BaseException):
+            raise aside.outcome
+        phase, aside.value = aside.outcome
+        self._done(phase)
 
     def _done(self, phase: Phase) -> None:
         self.phases.append(phase)
@@ -250,13 +303,15 @@ class Pipeline:
             result.triples = len(store)
             result.graphs = sorted(g.value for g in store.store.named_graphs())
             result.coverage = self._coverage(store)
-        with self.aside("index", _write_index, work / "store", work / index.FILE_NAME, self.base):
+        (work / "dumps").mkdir(exist_ok=True)   # the harvest child writes there too
+        with (self.aside("index", _write_index, work / "store", work / index.FILE_NAME, self.base),
+              self.aside("harvest", _write_harvest, work / "store", work / "dumps", dataset,
+                         read_record(last).get("cmif", {}), entry.published) as harvest):
             with self.phase("dumps"):
                 written = dumps.write(store, work / "dumps", DUMP_NAME, self.base)
-            with self.phase("harvest"):
-                published, harvest = self._harvest(store.store, work / "dumps", last, entry.published)
-                written += harvest
-                dumps.write_manifest(work / "dumps", written)
+        published, files = harvest.value
+        written += files
+        dumps.write_manifest(work / "dumps", written)
         with self.phase("void"):
             void.write(store.store, work / "void.ttl", dataset=dataset, dumps=written, version=entry.version,
                        issued=entry.published, release=release)
@@ -322,20 +377,6 @@ class Pipeline:
                     raise StoreError(f"after [store].after_load, {engine.query} did not answer within "
                                      f"{engine.timeout:g} s: {err}") from err
                 time.sleep(1)
-
-    def _harvest(self, store: ox.Store, out: Path, last: Path | None, now: str) -> tuple[dict, list[dumps.Dump]]:
-        """CMIF and BEACON beside the dumps. The CMIF file keeps the last release's publication
-        date while its content is unchanged, so correspSearch re-reads it only when it changed."""
-        dataset = self.config.dataset
-        before = read_record(last).get("cmif", {})
-        digest, published = cmif.write(store, dataset, out / cmif.FILE_NAME,
-                                       lambda d: before["published"] if before.get("sha256") == d else now)
-        beacon.write(store, out / beacon.FILE_NAME, dataset, timestamp=now)
-        return {"sha256": digest, "published": published}, [
-            dumps.described(out / cmif.FILE_NAME, "CMIF (TEI correspDesc)", "application/tei+xml",
-                            "documents: senders, recipients, places, dates"),
-            dumps.described(out / beacon.FILE_NAME, "BEACON", "text/plain",
-                            "persons: Wikidata QID to our IRI")]
 
     @staticmethod
     def _coverage(store: EmbeddedStore) -> dict[str, int]:

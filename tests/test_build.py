@@ -200,13 +200,13 @@ def test_each_phase_records_its_time_memory_and_cpu(built_edition):
     assert list(phases)[:4] == ["check", "map", "load", "validate"]
     assert all(p["seconds"] > 0 and p["peak_mib"] > 0 and p["cpu_s"] >= 0 for p in phases.values())
     assert phases["map"]["cpu_s"] > 1   # morph-kgc's start alone takes seconds of CPU
-    assert list(phases)[-5:] == ["dumps", "harvest", "index", "void", "vocabulary"]   # index: run aside
+    assert list(phases)[-5:] == ["dumps", "harvest", "index", "void", "vocabulary"]   # harvest, index: aside
 
 
 def test_a_phase_run_aside_fails_the_build_with_its_own_error(config_for, edition_copy):
     pipeline = Pipeline(config_for(edition_copy))
     with pytest.raises(FileNotFoundError, match="no-such-store"):
-        with pipeline.aside("index", os.stat, str(edition_copy / "no-such-store")):
+        with pipeline.aside(("index", os.stat, (str(edition_copy / "no-such-store"),))):
             pass
     assert pipeline.phases == []
 
@@ -214,23 +214,25 @@ def test_a_phase_run_aside_fails_the_build_with_its_own_error(config_for, editio
 def test_a_phase_run_aside_is_stopped_when_the_phases_beside_it_fail(config_for, edition_copy):
     pipeline, begun = Pipeline(config_for(edition_copy)), time.monotonic()
     with pytest.raises(RuntimeError, match="dumps failed"):
-        with pipeline.aside("index", time.sleep, 600):
+        with pipeline.aside(("index", time.sleep, (600,))):
             raise RuntimeError("dumps failed")
     assert time.monotonic() - begun < 60 and pipeline.phases == []
 
 
 def test_a_phase_run_aside_that_dies_is_named(config_for, edition_copy):
     pipeline = Pipeline(config_for(edition_copy))
-    with pytest.raises(RuntimeError, match=r"the index phase's process ended without an answer \(exit code 3\)"):
-        with pipeline.aside("index", os._exit, 3):
+    with pytest.raises(RuntimeError, match=r"the process of phase harvest and index ended without an answer "
+                                           r"\(exit code 3\)"):
+        with pipeline.aside(("harvest", operator.add, (2, 3)), ("index", os._exit, (3,))):
             pass
 
 
-def test_a_phase_run_aside_hands_back_what_its_work_returned(config_for, edition_copy):
+def test_phases_run_aside_hand_back_what_their_work_returned(config_for, edition_copy):
     pipeline = Pipeline(config_for(edition_copy))
-    with pipeline.aside("harvest", operator.add, 2, 3) as harvest:
+    with pipeline.aside(("harvest", operator.add, (2, 3)), ("index", operator.neg, (4,))) as aside:
         pass
-    assert harvest.value == 5 and [p.name for p in pipeline.phases] == ["harvest"]
+    assert aside.values == {"harvest": 5, "index": -4}
+    assert [p.name for p in pipeline.phases] == ["harvest", "index"]
 
 
 def test_a_phase_run_aside_counts_its_cpu_in_its_own_row_only(config_for, edition_copy):
@@ -238,7 +240,7 @@ def test_a_phase_run_aside_counts_its_cpu_in_its_own_row_only(config_for, editio
     starts its converter), and the reaped child's CPU joins this process's: the phase running
     then must not count it."""
     pipeline = Pipeline(config_for(edition_copy))
-    with pipeline.aside("index", hashlib.pbkdf2_hmac, "sha256", b"key", b"salt", 3_000_000) as aside:
+    with pipeline.aside(("index", hashlib.pbkdf2_hmac, ("sha256", b"key", b"salt", 3_000_000))) as aside:
         with pipeline.phase("dumps"):
             wait([aside.child.sentinel])   # ended, not yet reaped
             multiprocessing.active_children()   # reaps it, as starting a process would

@@ -1,5 +1,5 @@
 """The build: check tables → map → load → validate → iris → meta → dumps → harvest → index → void →
-vocabulary → publish. Harvest and index each run in a child process beside the dumps.
+vocabulary → publish. Harvest, then index, run in one child process beside the dumps.
 
 Each phase is timed (seconds and peak memory) and shown on the terminal. Everything is written
 into a private release directory; only when every phase succeeded is it published (see
@@ -94,21 +94,25 @@ def _usage() -> tuple[float, float]:
     return max(own.ru_maxrss, children.ru_maxrss) / 1024, cpu
 
 
-def _timed(name: str, work: Callable[..., object], *args: object) -> tuple[Phase, object]:
+Step = tuple[str, Callable[..., object], tuple]   # a phase run aside: its name, work and arguments
+
+
+def _timed(name: str, work: Callable[..., object], args: tuple) -> tuple[Phase, object]:
     """`work(*args)` timed as phase `name` in the child process that runs it, and what it
-    returned. Its peak is read from /proc: Linux carries a parent's ru_maxrss over into a spawned
-    child."""
+    returned. Its peak is read from /proc, reset first (Linux carries a parent's ru_maxrss over
+    into a spawned child, and the child may have run a phase before)."""
+    Path("/proc/self/clear_refs").write_text("5")
     start, cpu = time.perf_counter(), _usage()[1]
     value = work(*args)
     status = Path("/proc/self/status").read_text()
     return Phase.since(name, start, _usage()[1] - cpu, int(status.split("VmHWM:")[1].split()[0]) / 1024), value
 
 
-def _run_aside(send: Connection, name: str, work: Callable[..., object], *args: object) -> None:
-    """The child's side of `Pipeline.aside`: the phase's figures and value, or the error it
+def _run_aside(send: Connection, steps: tuple[Step, ...]) -> None:
+    """The child's side of `Pipeline.aside`: each phase's figures and value, or the error one
     raised; either with the CPU the child used in all (its start included)."""
     try:
-        outcome: object = _timed(name, work, *args)
+        outcome: object = [_timed(*step) for step in steps]
     except BaseException as err:   # re-raised in the build's process
         outcome = err
     send.send((outcome, _usage()[1]))
@@ -116,14 +120,14 @@ def _run_aside(send: Connection, name: str, work: Callable[..., object], *args: 
 
 @dataclass
 class Aside:
-    """A phase running in a child process (see `Pipeline.aside`); `value` is what its work
-    returned, once the block is left."""
+    """Phases running in a child process (see `Pipeline.aside`); `values` holds what their work
+    returned, by phase name, once the block is left."""
 
     name: str
     child: BaseProcess
     answer: Connection
     outcome: object = None
-    value: object = None
+    values: dict[str, object] = field(default_factory=dict)
     ended: bool = False
 
     def settle(self) -> float:
@@ -135,7 +139,7 @@ class Aside:
         try:
             self.outcome, cpu = self.answer.recv()
         except EOFError:
-            self.outcome, cpu = RuntimeError(f"the {self.name} phase's process ended without an answer "
+            self.outcome, cpu = RuntimeError(f"the process of phase {self.name} ended without an answer "
                                              f"(exit code {self.child.exitcode})"), 0.0
         return cpu
 
@@ -188,13 +192,15 @@ class Pipeline:
         self._done(Phase.since(name, start, self._cpu() - cpu, _usage()[0]))
 
     @contextmanager
-    def aside(self, name: str, work: Callable[..., object], *args: object) -> Iterator[Aside]:
-        """Run phase `name`, `work(*args)`, in a child process while the block runs phases that do
-        not need it, so that one-core phases share the two cores. Its figures are the child's
-        own; the child exits when done (its memory with it), and is stopped if the block fails."""
+    def aside(self, *steps: Step) -> Iterator[Aside]:
+        """Run phases (`steps`, one after another) in a child process while the block runs phases
+        that do not need them, so that one-core phases share the two cores. Their figures are the
+        child's own; the child exits when done (its memory with it), and is stopped if the block
+        fails."""
         spawn = get_context("spawn")
         receive, send = spawn.Pipe(duplex=False)
-        aside = Aside(name, spawn.Process(target=_run_aside, args=(send, name, work, *args), daemon=True), receive)
+        name = " and ".join(step[0] for step in steps)
+        aside = Aside(name, spawn.Process(target=_run_aside, args=(send, steps), daemon=True), receive)
         aside.child.start()
         send.close()   # the child's end: reading then ends if the child dies
         self.asides.append(aside)
@@ -210,8 +216,9 @@ class Pipeline:
             self.asides.remove(aside)
         if isinstance(aside.outcome, BaseException):
             raise aside.outcome
-        phase, aside.value = aside.outcome
-        self._done(phase)
+        for phase, value in aside.outcome:
+            aside.values[phase.name] = value
+            self._done(phase)
 
     def _done(self, phase: Phase) -> None:
         self.phases.append(phase)
@@ -304,12 +311,12 @@ class Pipeline:
             result.graphs = sorted(g.value for g in store.store.named_graphs())
             result.coverage = self._coverage(store)
         (work / "dumps").mkdir(exist_ok=True)   # the harvest child writes there too
-        with (self.aside("index", _write_index, work / "store", work / index.FILE_NAME, self.base),
-              self.aside("harvest", _write_harvest, work / "store", work / "dumps", dataset,
-                         read_record(last).get("cmif", {}), entry.published) as harvest):
+        with self.aside(("harvest", _write_harvest, (work / "store", work / "dumps", dataset,
+                                                     read_record(last).get("cmif", {}), entry.published)),
+                        ("index", _write_index, (work / "store", work / index.FILE_NAME, self.base))) as aside:
             with self.phase("dumps"):
                 written = dumps.write(store, work / "dumps", DUMP_NAME, self.base)
-        published, files = harvest.value
+        published, files = aside.values["harvest"]
         written += files
         dumps.write_manifest(work / "dumps", written)
         with self.phase("void"):

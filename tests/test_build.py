@@ -238,14 +238,15 @@ def test_phases_run_aside_hand_back_what_their_work_returned(config_for, edition
 def test_a_phase_run_aside_counts_its_cpu_in_its_own_row_only(config_for, edition_copy):
     """Starting a process reaps every ended child (multiprocessing's, as `dumps` does when it
     starts its converter), and the reaped child's CPU joins this process's: the phase running
-    then must not count it."""
+    then must not count it (it did: 1.2 CPU s for a child that used 0.7)."""
     pipeline = Pipeline(config_for(edition_copy))
-    with pipeline.aside(("index", hashlib.pbkdf2_hmac, ("sha256", b"key", b"salt", 3_000_000))) as aside:
+    with pipeline.aside(("index", hashlib.pbkdf2_hmac, ("sha256", b"key", b"salt", 6_000_000))) as aside:
         with pipeline.phase("dumps"):
             wait([aside.child.sentinel])   # ended, not yet reaped
             multiprocessing.active_children()   # reaps it, as starting a process would
     phases = {p.name: p for p in pipeline.phases}
-    assert phases["index"].cpu_s >= 0.3 and phases["dumps"].cpu_s < 0.2
+    # the phase's own threads and the test session's idle ones use a little: far less than the child
+    assert phases["index"].cpu_s >= 0.6 and phases["dumps"].cpu_s < phases["index"].cpu_s / 2
 
 
 def test_dumps_are_complete_and_checksummed(built_edition):

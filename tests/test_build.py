@@ -238,7 +238,7 @@ def test_phases_run_aside_hand_back_what_their_work_returned(config_for, edition
 def test_a_phase_run_aside_counts_its_cpu_in_its_own_row_only(config_for, edition_copy):
     """Starting a process reaps every ended child (multiprocessing's, as `dumps` does when it
     starts its converter), and the reaped child's CPU joins this process's: the phase running
-    then must not count it (it did: 1.2 CPU s for a child that used 0.7)."""
+    then must not count it (it did: 2.0 CPU s for a child that used 1.4)."""
     pipeline = Pipeline(config_for(edition_copy))
     with pipeline.aside(("index", hashlib.pbkdf2_hmac, ("sha256", b"key", b"salt", 6_000_000))) as aside:
         with pipeline.phase("dumps"):

@@ -126,16 +126,14 @@ class Aside:
     name: str
     child: BaseProcess
     answer: Connection
-    outcome: object = None
+    outcome: object = None   # what the child sent, once it has ended
     values: dict[str, object] = field(default_factory=dict)
-    ended: bool = False
 
     def settle(self) -> float:
         """Once the child has ended (and so been reaped), take its answer; the CPU it used is
         returned this once, for the build's process to leave out of its own phases."""
-        if self.ended or self.child.is_alive():
+        if self.outcome is not None or self.child.is_alive():
             return 0.0
-        self.ended = True
         try:
             self.outcome, cpu = self.answer.recv()
         except EOFError:
@@ -208,7 +206,7 @@ class Pipeline:
             yield aside
             with self.console.status(f"[bold]{name}[/] … (begun beside the phases above)"):
                 aside.child.join()
-                self._cpu()   # settles it
+                self.aside_cpu += aside.settle()
         finally:
             aside.child.terminate()
             aside.child.join()

@@ -27,14 +27,16 @@ BASE = "http://localhost:8080/"
 
 def write_config(folder: Path, data: Path, base: str = BASE, extra: str = "", processes: int = 1) -> Path:
     """A lod.toml pointing at the repository's mappings and shapes, and at `data` and `folder/var`;
-    `extra`: more sections (a [store] for the remote backend); `processes`: the mapper's."""
+    `extra`: more sections (a [store] for the remote backend); `processes`: the mapper's and the
+    table check's."""
     path = folder / "lod.toml"
     path.write_text(
         f'[dataset]\nbase_iri = "{base}"\n'
         f'[paths]\ndata = "{data}"\nschema = "{REPO / "data" / "datapackage.yaml"}"\n'
         f'mappings = "{REPO / "mappings"}"\nontology = "{REPO / "ontology"}"\n'
         f'shapes = "{REPO / "shapes"}"\nvar = "{folder / "var"}"\n'
-        f'[mapper]\npython = "{REPO / ".venv-mapper" / "bin" / "python"}"\nprocesses = {processes}\n' + extra,
+        f'[mapper]\npython = "{REPO / ".venv-mapper" / "bin" / "python"}"\nprocesses = {processes}\n'
+        f'[check]\nprocesses = {processes}\n' + extra,
         encoding="utf-8")
     return path
 

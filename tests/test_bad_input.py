@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, write_config
-from lod import cli, dumps
+from lod import cli, dumps, tables
 
 
 @pytest.fixture(scope="module")
@@ -105,6 +105,25 @@ def test_bad_tables_are_refused_and_nothing_is_published(case, published, tmp_pa
     for word in words:
         assert word in err, f"{word!r} not in:\n{err}"
     assert snapshot(published / "var") == before
+
+
+@pytest.mark.parametrize("cases", [
+    ("malformed row (too many cells)", "duplicate identifier", "reference to a person not in persons.csv",
+     "impossible date 1925-02-30"),
+    ("bounds that disagree with the printed date", "both person and organisation as sender",
+     "office ending before it starts")], ids=["schema", "rows"])
+def test_tables_checked_in_processes_report_what_one_process_does(cases, edition_copy):
+    """Several tables spoiled at once: checked a table per process, every problem is reported, in
+    the same order as by one process (the package's order of tables, then by row)."""
+    for case in cases:
+        CASES[case][0](edition_copy)
+    reports = []
+    for processes in (1, 2):
+        with pytest.raises(tables.TableError) as raised:
+            tables.check(REPO / "data" / "datapackage.yaml", edition_copy, processes)
+        reports.append([str(p) for p in raised.value.problems])
+    assert reports[0] == reports[1]
+    assert {p.split(",")[0] for p in reports[1]} == {f"data/{CASES[case][1][0].split(',')[0]}" for case in cases}
 
 
 def test_an_interrupted_build_leaves_the_published_release(published, monkeypatch, capsys):

@@ -233,7 +233,7 @@ class Pipeline:
         `last` is the published release the `iris` phase compares with (None: the first release).
         """
         with self.phase("check"):
-            tables.check(self.config.path("schema"), self.data)
+            tables.check(self.config.path("schema"), self.data, self.config.check.processes)
         mappings = mapping.Mappings.load(self.config)
         with self.phase("map"):
             mapped = mapping.run(self.config, mappings, self.data, work / "mapped")

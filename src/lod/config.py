@@ -53,6 +53,13 @@ class Mapper:
 
 
 @dataclass(frozen=True)
+class Check:
+    # Tables checked at once, each in a process of its own (Frictionless reads every row in
+    # Python: one core per table); 1: all in the build's own process.
+    processes: int = 2
+
+
+@dataclass(frozen=True)
 class Server:
     host: str = "127.0.0.1"
     port: int = 8080
@@ -139,6 +146,7 @@ class Config:
     dataset: Dataset = field(default_factory=Dataset)
     paths: Paths = field(default_factory=Paths)
     mapper: Mapper = field(default_factory=Mapper)
+    check: Check = field(default_factory=Check)
     server: Server = field(default_factory=Server)
     linking: Linking = field(default_factory=Linking)
     releases: ReleasePolicy = field(default_factory=ReleasePolicy)
@@ -188,7 +196,7 @@ def load(path: Path | str | None = None) -> Config:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: not valid TOML: {err}") from err
-    sections = {"dataset": Dataset, "paths": Paths, "mapper": Mapper, "server": Server, "linking": Linking,
+    sections = {"dataset": Dataset, "paths": Paths, "mapper": Mapper, "check": Check, "server": Server, "linking": Linking,
                 "releases": ReleasePolicy, "store": StoreSettings}
     kwargs: dict[str, object] = {"root": path.resolve().parent}
     for name, values in raw.items():
@@ -196,6 +204,9 @@ def load(path: Path | str | None = None) -> Config:
             raise ConfigError(f"{path}: unknown section [{name}] (known: {', '.join(sections)})")
         kwargs[name] = _section(sections[name], values, f"{path} [{name}]")
     config = Config(**kwargs)
+    for where, processes in (("[mapper].processes", config.mapper.processes), ("[check].processes", config.check.processes)):
+        if processes < 1:
+            raise ConfigError(f"{path} {where} must be at least 1")
     if config.releases.keep_stores < 1:
         raise ConfigError(f"{path} [releases].keep_stores must be at least 1 (the published release's store)")
     _check_store(config.store, f"{path} [store]")

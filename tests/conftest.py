@@ -28,7 +28,7 @@ BASE = "http://localhost:8080/"
 def write_config(folder: Path, data: Path, base: str = BASE, extra: str = "", processes: int = 1) -> Path:
     """A lod.toml pointing at the repository's mappings and shapes, and at `data` and `folder/var`;
     `extra`: more sections (a [store] for the remote backend); `processes`: the mapper's and the
-    table check's."""
+    build's ([build])."""
     path = folder / "lod.toml"
     path.write_text(
         f'[dataset]\nbase_iri = "{base}"\n'
@@ -36,7 +36,7 @@ def write_config(folder: Path, data: Path, base: str = BASE, extra: str = "", pr
         f'mappings = "{REPO / "mappings"}"\nontology = "{REPO / "ontology"}"\n'
         f'shapes = "{REPO / "shapes"}"\nvar = "{folder / "var"}"\n'
         f'[mapper]\npython = "{REPO / ".venv-mapper" / "bin" / "python"}"\nprocesses = {processes}\n'
-        f'[check]\nprocesses = {processes}\n' + extra,
+        f'[build]\nprocesses = {processes}\n' + extra,
         encoding="utf-8")
     return path
 

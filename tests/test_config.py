@@ -25,7 +25,7 @@ def test_file_values_override_defaults_and_paths_resolve_against_it(tmp_path: Pa
     ("[dataset]\nbase_iri = 'http://example.org'\n", "must end with '/'"),
     ("[dataset\n", "not valid TOML"),
     ("[releases]\nkeep_stores = 0\n", "keep_stores must be at least 1"),
-    ("[check]\nprocesses = 0\n", "[check].processes must be at least 1"),
+    ("[build]\nprocesses = 0\n", "[build].processes must be at least 1"),
     ("[dataset]\nkeywords = [1]\n", "expected tuple"),
     ("[store]\nbackend = 'virtuoso'\n", "'virtuoso' is not one of embedded, remote"),
     ("[store]\nbackend = 'remote'\nquery = 'http://x/sparql'\n", "needs the endpoint URLs update, graph_store"),

@@ -233,7 +233,7 @@ class Pipeline:
         `last` is the published release the `iris` phase compares with (None: the first release).
         """
         with self.phase("check"):
-            tables.check(self.config.path("schema"), self.data, self.config.check.processes)
+            tables.check(self.config.path("schema"), self.data, self.config.build.processes)
         mappings = mapping.Mappings.load(self.config)
         with self.phase("map"):
             mapped = mapping.run(self.config, mappings, self.data, work / "mapped")
@@ -250,7 +250,7 @@ class Pipeline:
             raise ValidationFailed(violations)
         with self.phase("iris"):
             stones = changes.read_tombstones(self.data)
-            records = changes.records(ox.parse(path=str(mapped), format=ox.RdfFormat.N_QUADS), self.base)
+            records = changes.records_in(mapped, self.base, self.config.build.processes)
             comparison = changes.compare(records, last, stones, release=release, data=self.data,
                                          published=(started or datetime.now(timezone.utc)).replace(microsecond=0).isoformat())
         return Checked(mappings, mapped, store, ontology, shapes, comparison, stones)

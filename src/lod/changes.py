@@ -14,15 +14,17 @@ removed; it is published as RDF (graph/changes) and as an Activity Streams feed 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from collections import defaultdict
 from collections.abc import Container, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from lod import tables
+from lod import pool, tables
 from lod.vocab import LABEL_PROPERTIES, PREFIXES
 
 LABELS = frozenset(LABEL_PROPERTIES)
@@ -76,21 +78,78 @@ def _owner(subject: str, subjects: Container[str], labelled: set[str]) -> str:
     return subject
 
 
-def records(quads: Iterable[ox.Quad], base: str) -> dict[str, str]:
-    """Record path (relative to base) → digest, from the data graphs' quads (order does not matter)."""
+def records_in(path: Path, base: str, processes: int = 1) -> dict[str, str]:
+    """Record path (relative to base) → digest, from an N-Quads file of the data graphs, read in
+    `processes` parts at once (each from a line start): parsing and hashing every quad in Python
+    keeps one core busy, and a subject's digest is a sum, so the parts' sums add up to the whole's."""
+    sums: dict[str, int] = defaultdict(int)
+    labelled: set[str] = set()
+    with pool.mapper(processes) as map_:
+        for part_sums, part_labelled in map_(partial(_sums_in, path, base), _parts(path, processes)):
+            for s, h in part_sums.items():
+                sums[s] = (sums[s] + h) % MODULUS
+            labelled |= part_labelled
+    return _digests(sums, labelled, base)
+
+
+def _parts(path: Path, n: int) -> list[tuple[int, int]]:
+    """`n` byte ranges of a line-based file, each starting at a line start (some may be empty)."""
+    size = path.stat().st_size
+    starts = [0]
+    with path.open("rb") as f:
+        for k in range(1, n):
+            f.seek(max(size * k // n - 1, starts[-1]))
+            f.readline()   # to the end of the line the cut falls in
+            starts.append(min(f.tell(), size))
+    return list(zip(starts, starts[1:] + [size]))
+
+
+class _Range(io.RawIOBase):
+    """Bytes `start` to `end` of a file, for the N-Quads parser to read as a stream."""
+
+    def __init__(self, path: Path, start: int, end: int):
+        self.file = path.open("rb")
+        self.file.seek(start)
+        self.left = end - start
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        n = self.file.readinto(memoryview(buffer)[:min(len(buffer), self.left)]) if self.left else 0
+        self.left -= n
+        return n
+
+    def close(self) -> None:
+        self.file.close()
+        super().close()
+
+
+def _sums_in(path: Path, base: str, part: tuple[int, int]) -> tuple[dict[str, int], set[str]]:
+    with io.BufferedReader(_Range(path, *part), buffer_size=1 << 20) as stream:
+        return _sums(ox.parse(stream, format=ox.RdfFormat.N_QUADS), base)
+
+
+def _sums(quads: Iterable[ox.Quad], base: str) -> tuple[dict[str, int], set[str]]:
+    """Each subject's sum of its quads' hashes, and the subjects with a label."""
     space = f"{base}id/"
-    partial: dict[str, int] = defaultdict(int)
+    partial_: dict[str, int] = defaultdict(int)
     labelled: set[str] = set()
     for quad in quads:
         s = quad.subject.value
         if not s.startswith(space):
             continue
-        partial[s] = (partial[s] + int.from_bytes(hashlib.sha256(str(quad).encode()).digest()[:16], "big")) % MODULUS
+        partial_[s] = (partial_[s] + int.from_bytes(hashlib.sha256(str(quad).encode()).digest()[:16], "big")) % MODULUS
         if quad.predicate.value in LABELS:
             labelled.add(s)
+    return dict(partial_), labelled
+
+
+def _digests(sums: dict[str, int], labelled: set[str], base: str) -> dict[str, str]:
+    """Each record's digest: the sums of its own subject and of the unlabelled ones it encloses."""
     digests: dict[str, int] = defaultdict(int)
-    for s, h in partial.items():
-        owner = _owner(s, partial, labelled)
+    for s, h in sums.items():
+        owner = _owner(s, sums, labelled)
         digests[owner] = (digests[owner] + h) % MODULUS
     return {iri[len(base):]: f"{h:032x}" for iri, h in sorted(digests.items())}
 

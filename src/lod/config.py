@@ -53,9 +53,10 @@ class Mapper:
 
 
 @dataclass(frozen=True)
-class Check:
-    # Tables checked at once, each in a process of its own (Frictionless reads every row in
-    # Python: one core per table); 1: all in the build's own process.
+class Build:
+    # Processes the build spreads its one-core parts over: checking the tables (a table each) and
+    # the iris check's record digests (a part of the mapped file each); 1: the build's own process.
+    # The RML engine's are [mapper].processes.
     processes: int = 2
 
 
@@ -146,7 +147,7 @@ class Config:
     dataset: Dataset = field(default_factory=Dataset)
     paths: Paths = field(default_factory=Paths)
     mapper: Mapper = field(default_factory=Mapper)
-    check: Check = field(default_factory=Check)
+    build: Build = field(default_factory=Build)
     server: Server = field(default_factory=Server)
     linking: Linking = field(default_factory=Linking)
     releases: ReleasePolicy = field(default_factory=ReleasePolicy)
@@ -196,7 +197,7 @@ def load(path: Path | str | None = None) -> Config:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: not valid TOML: {err}") from err
-    sections = {"dataset": Dataset, "paths": Paths, "mapper": Mapper, "check": Check, "server": Server, "linking": Linking,
+    sections = {"dataset": Dataset, "paths": Paths, "mapper": Mapper, "build": Build, "server": Server, "linking": Linking,
                 "releases": ReleasePolicy, "store": StoreSettings}
     kwargs: dict[str, object] = {"root": path.resolve().parent}
     for name, values in raw.items():
@@ -204,7 +205,7 @@ def load(path: Path | str | None = None) -> Config:
             raise ConfigError(f"{path}: unknown section [{name}] (known: {', '.join(sections)})")
         kwargs[name] = _section(sections[name], values, f"{path} [{name}]")
     config = Config(**kwargs)
-    for where, processes in (("[mapper].processes", config.mapper.processes), ("[check].processes", config.check.processes)):
+    for where, processes in (("[mapper].processes", config.mapper.processes), ("[build].processes", config.build.processes)):
         if processes < 1:
             raise ConfigError(f"{path} {where} must be at least 1")
     if config.releases.keep_stores < 1:

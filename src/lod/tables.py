@@ -9,19 +9,16 @@ from __future__ import annotations
 
 import csv
 import operator
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
 from itertools import repeat
-from multiprocessing import get_context
 from pathlib import Path
 
 import frictionless
 import yaml
 
-from lod import normalise
+from lod import normalise, pool
 
 ENTITY_COLUMNS = ("person", "organisation", "place")   # the linkable kinds, as table columns
 
@@ -159,23 +156,13 @@ def unresolved_mentions(data: Path) -> list[Unresolved]:
 ROW_CHECKS = (_document_problems, _agent_problems, _office_problems, _mention_problems, _link_problems)
 
 
-@contextmanager
-def _mapper(processes: int) -> Iterator[Callable]:
-    """`map`, in this process or over a pool of `processes` spawned ones (in the order given)."""
-    if processes < 2:
-        yield map
-        return
-    with ProcessPoolExecutor(processes, mp_context=get_context("spawn")) as pool:
-        yield pool.map
-
-
 def check(schema: Path, data: Path, processes: int = 1) -> None:
     """Raise TableError listing every problem in the tables under `data`, table by table in the
     package's order. With `processes` > 1, that many tables are checked at once, the largest
     first: Frictionless reads every row in Python, so one table keeps one core busy."""
     files = {resource.name: data / resource.path for resource in _package(schema, data).resources}
     largest = sorted(files, key=lambda name: -_size(files[name]))
-    with _mapper(processes) as map_:
+    with pool.mapper(processes) as map_:
         found = dict(zip(largest, map_(partial(_schema_problems, schema, data), largest)))
         problems = [problem for name in files for problem in found[name]]
         if not problems:  # the row-level checks assume well-formed tables

@@ -82,13 +82,14 @@ def records_in(path: Path, base: str, processes: int = 1) -> dict[str, str]:
     """Record path (relative to base) → digest, from an N-Quads file of the data graphs, read in
     `processes` parts at once (each from a line start): parsing and hashing every quad in Python
     keeps one core busy, and a subject's digest is a sum, so the parts' sums add up to the whole's."""
-    sums: dict[str, int] = defaultdict(int)
-    labelled: set[str] = set()
-    with pool.mapper(processes) as map_:
-        for part_sums, part_labelled in map_(partial(_sums_in, path, base), _parts(path, processes)):
+    with pool.mapper(processes, tasks_per_process=1) as map_:   # a part's process leaves with its memory
+        parts = map_(partial(_sums_in, path, base), _parts(path, processes))
+        sums, labelled = next(parts)
+        for part_sums, part_labelled in parts:   # added into the first part's, not into a new dict
             for s, h in part_sums.items():
-                sums[s] = (sums[s] + h) % MODULUS
+                sums[s] = (sums.get(s, 0) + h) % MODULUS
             labelled |= part_labelled
+            del part_sums, part_labelled
     return _digests(sums, labelled, base)
 
 

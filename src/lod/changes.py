@@ -134,16 +134,16 @@ def _sums_in(path: Path, base: str, part: tuple[int, int]) -> tuple[dict[str, in
 def _sums(quads: Iterable[ox.Quad], base: str) -> tuple[dict[str, int], set[str]]:
     """Each subject's sum of its quads' hashes, and the subjects with a label."""
     space = f"{base}id/"
-    partial_: dict[str, int] = defaultdict(int)
+    sums: dict[str, int] = defaultdict(int)
     labelled: set[str] = set()
     for quad in quads:
         s = quad.subject.value
         if not s.startswith(space):
             continue
-        partial_[s] = (partial_[s] + int.from_bytes(hashlib.sha256(str(quad).encode()).digest()[:16], "big")) % MODULUS
+        sums[s] = (sums[s] + int.from_bytes(hashlib.sha256(str(quad).encode()).digest()[:16], "big")) % MODULUS
         if quad.predicate.value in LABELS:
             labelled.add(s)
-    return dict(partial_), labelled
+    return dict(sums), labelled
 
 
 def _digests(sums: dict[str, int], labelled: set[str], base: str) -> dict[str, str]:

@@ -17,7 +17,7 @@ import pyoxigraph as ox
 import pytest
 
 from conftest import BASE, REPO, ask, select
-from lod import changes, dumps
+from lod import changes, dumps, rq, void
 from lod.build import Pipeline
 from lod.release import Releases
 from lod.store import EmbeddedStore
@@ -191,6 +191,16 @@ def test_record_digests_read_in_parts_add_up_to_the_whole_file(built_edition, tm
     assert whole.keys() == changes.read_records(result.path).keys()
     assert changes.records_in(mapped, BASE, 2) == whole
     assert changes.records_in(mapped, BASE, 3) == whole
+
+
+def test_statistics_asked_on_threads_are_those_asked_one_at_a_time(built_edition):
+    """VoID's statistics and the coverage, two queries at a time, each answer under its own name."""
+    _, result, store = built_edition
+    queries = {"coverage": {}, **void.queries(BASE)}
+    one_by_one = {name: rq.rows(store, name, **bindings) for name, bindings in queries.items()}
+    assert rq.rows_each(store, queries, 2) == one_by_one
+    assert int(one_by_one["void-totals"][0]["triples"]) == result.triples == len(store)
+    assert result.coverage["documents"] == int(one_by_one["coverage"][0]["documents"]) == 86
 
 
 def test_provenance_names_each_source_file_with_its_checksum(built_edition):

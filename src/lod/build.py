@@ -305,9 +305,7 @@ class Pipeline:
                                      str(void.dataset_iri(self.base)))
             store.load_triples(history, graph=f"{self.base}graph/changes")
             store.flush()
-            result.triples = len(store)
             result.graphs = sorted(g.value for g in store.store.named_graphs())
-            result.coverage = self._coverage(store)
         (work / "dumps").mkdir(exist_ok=True)   # the harvest child writes there too
         with self.aside(("harvest", _write_harvest, (work / "store", work / "dumps", dataset,
                                                      read_record(last).get("cmif", {}), entry.published)),
@@ -317,8 +315,11 @@ class Pipeline:
         published, files = aside.values["harvest"]
         written += files
         dumps.write_manifest(work / "dumps", written)
-        with self.phase("void"):
-            void.write(store.store, work / "void.ttl", dataset=dataset, dumps=written, version=entry.version,
+        with self.phase("void"):   # the coverage report is counted with VoID's statistics, on their threads
+            stats = rq.rows_each(store.store, {"coverage": {}, **void.queries(self.base)}, self.config.build.processes)
+            result.coverage = {name: int(value) for name, value in stats["coverage"][0].items()}
+            result.triples = int(stats["void-totals"][0]["triples"])
+            void.write(stats, work / "void.ttl", dataset=dataset, dumps=written, version=entry.version,
                        issued=entry.published, release=release)
         with self.phase("vocabulary"):
             docs.publish(checked.ontology, checked.shapes, work / "vocab")
@@ -382,10 +383,6 @@ class Pipeline:
                     raise StoreError(f"after [store].after_load, {engine.query} did not answer within "
                                      f"{engine.timeout:g} s: {err}") from err
                 time.sleep(1)
-
-    @staticmethod
-    def _coverage(store: EmbeddedStore) -> dict[str, int]:
-        return {name: int(value) for name, value in rq.rows(store.store, "coverage")[0].items()}
 
 
 def print_summary(result: BuildResult, console: Console) -> None:

@@ -56,7 +56,7 @@ class Mapper:
 class Build:
     # Processes the build spreads its one-core parts over: checking the tables (a table each) and
     # the iris check's record digests (a part of the mapped file each); 1: the build's own process.
-    # The RML engine's are [mapper].processes.
+    # Also the threads VoID's statistics queries run on. The RML engine's are [mapper].processes.
     processes: int = 2
 
 

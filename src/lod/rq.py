@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
 
@@ -38,3 +39,13 @@ def iter_rows(store: ox.Store, name: str, **kwargs) -> Iterator[dict[str, str]]:
 def rows(store: ox.Store, name: str, **kwargs) -> list[dict[str, str]]:
     """`iter_rows`, all at once."""
     return list(iter_rows(store, name, **kwargs))
+
+
+def rows_each(store: ox.Store, queries: Mapping[str, Mapping[str, ox.NamedNode | ox.Literal]],
+              threads: int) -> dict[str, list[dict[str, str]]]:
+    """`rows` of each query (name → its bindings), `threads` at a time, started in the mapping's
+    order (put the longest first). Oxigraph evaluates a query without holding the GIL, so a
+    release's statistics share the cores (docs/performance.md, "VoID's statistics on threads")."""
+    with ThreadPoolExecutor(max(1, threads)) as pool:
+        answers = {name: pool.submit(rows, store, name, **bindings) for name, bindings in queries.items()}
+        return {name: answer.result() for name, answer in answers.items()}

@@ -3,8 +3,9 @@
 One description serves both vocabularies, so VoID's statistics and DCAT's distributions cannot
 disagree: the dataset is a void:Dataset and a dcat:Dataset, each dump and harvesting file is a
 void:dataDump and a dcat:Distribution, the SPARQL endpoint a dcat:DataService, all in a dcat:Catalog.
-Written at build time (the counts take seconds at scale, see docs/performance.md) as void.ttl
-in the release; the server publishes it at /.well-known/void.
+Written at build time (the counts take minutes at 1M letters, see docs/performance.md) as void.ttl
+in the release; the server publishes it at /.well-known/void. The counts are asked first
+(`queries`, run by `rq.rows_each`); describing them touches no store.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import pyoxigraph as ox
 from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, VOID
 
-from lod import rq
 from lod.config import Dataset
 from lod.dumps import Dump
 
@@ -30,6 +30,7 @@ CONFORMS = {  # what a file follows, by file extension (beyond its media type)
     ".txt": URIRef("https://gbv.github.io/beaconspec/beacon.html"),
 }
 WIKIDATA = URIRef("http://www.wikidata.org/")   # the target dataset of our linksets
+Statistics = dict[str, list[dict[str, str]]]   # a query's name → its rows
 
 
 def dataset_iri(base: str) -> URIRef:
@@ -50,7 +51,14 @@ def _namespace(iri: str) -> str:
     return iri[: cut + 1]
 
 
-def describe(store: ox.Store, dataset: Dataset, dumps: list[Dump], *, version: int, issued: str,
+def queries(base: str) -> dict[str, dict[str, ox.Literal]]:
+    """The statistics `describe` reads, with their bindings; the longest at 1M letters first."""
+    return {"void-totals": {}, "void-entities": {"idspace": ox.Literal(f"{base}id/")}, "void-graphs": {},
+            "void-properties": {}, "dataset-period": {}, "void-classes": {}, "void-examples": {},
+            "void-linksets": {}}
+
+
+def describe(stats: Statistics, dataset: Dataset, dumps: list[Dump], *, version: int, issued: str,
              release: str) -> Graph:
     base, title, licence = dataset.base_iri, dataset.title, dataset.licence
     g = Graph()
@@ -68,23 +76,23 @@ def describe(store: ox.Store, dataset: Dataset, dumps: list[Dump], *, version: i
     for dump in dumps:
         if dump.media_type in RDF_DUMPS:   # CMIF and BEACON are distributions (DCAT), not RDF dumps
             g.add((ds, VOID.dataDump, URIRef(f"{base}dumps/{dump.file}")))
-    _dcat(g, store, ds, dataset, dumps, version=version, issued=issued, release=release)
-    totals = rq.rows(store, "void-totals")[0]
+    _dcat(g, stats["dataset-period"], ds, dataset, dumps, version=version, issued=issued, release=release)
+    totals = stats["void-totals"][0]
     g.add((ds, VOID.triples, _integer(totals["triples"])))
     g.add((ds, VOID.distinctSubjects, _integer(totals["subjects"])))
     g.add((ds, VOID.distinctObjects, _integer(totals["objects"])))
-    entities = rq.rows(store, "void-entities", idspace=ox.Literal(f"{base}id/"))
+    entities = stats["void-entities"]
     g.add((ds, VOID.entities, _integer(entities[0]["entities"] if entities else 0)))
-    for row in rq.rows(store, "void-examples"):
+    for row in stats["void-examples"]:
         g.add((ds, VOID.exampleResource, URIRef(row["example"])))
     vocabularies = set()
-    for row in rq.rows(store, "void-classes"):
+    for row in stats["void-classes"]:
         part = _partition(ds, "class", row["class"])
         g.add((ds, VOID.classPartition, part))
         g.add((part, VOID["class"], URIRef(row["class"])))
         g.add((part, VOID.entities, _integer(row["entities"])))
         vocabularies.add(_namespace(row["class"]))
-    for row in rq.rows(store, "void-properties"):
+    for row in stats["void-properties"]:
         part = _partition(ds, "property", row["property"])
         g.add((ds, VOID.propertyPartition, part))
         g.add((part, VOID.property, URIRef(row["property"])))
@@ -92,18 +100,18 @@ def describe(store: ox.Store, dataset: Dataset, dumps: list[Dump], *, version: i
         vocabularies.add(_namespace(row["property"]))
     for v in sorted(vocabularies):
         g.add((ds, VOID.vocabulary, URIRef(v)))
-    for row in rq.rows(store, "void-graphs"):
+    for row in stats["void-graphs"]:
         subset = URIRef(row["graph"])
         g.add((ds, VOID.subset, subset))
         g.add((subset, RDF.type, VOID.Dataset))
         g.add((subset, RDF.type, SD.NamedGraph))
         g.add((subset, VOID.triples, _integer(row["triples"])))
         g.add((subset, VOID.distinctSubjects, _integer(row["subjects"])))
-    _linksets(g, store, ds)
+    _linksets(g, stats["void-linksets"], ds)
     return g
 
 
-def _dcat(g: Graph, store: ox.Store, ds: URIRef, dataset: Dataset, dumps: list[Dump], *, version: int, issued: str,
+def _dcat(g: Graph, period: list[dict[str, str]], ds: URIRef, dataset: Dataset, dumps: list[Dump], *, version: int, issued: str,
           release: str) -> None:
     """DCAT 3 (DCAT-AP-friendly): the catalogue, this dataset's version, its distributions and the SPARQL service."""
     base, licence, publisher = dataset.base_iri, dataset.licence, dataset.publisher
@@ -124,7 +132,6 @@ def _dcat(g: Graph, store: ox.Store, ds: URIRef, dataset: Dataset, dumps: list[D
     g.add((ds, DCAT.version, Literal(str(version))))
     g.add((ds, DCTERMS.modified, when))
     g.add((ds, DCAT.hasCurrentVersion, URIRef(f"{base}id/release/{release}")))
-    period = rq.rows(store, "dataset-period")
     if period and "start" in period[0] and "end" in period[0]:
         node = URIRef(f"{base}.well-known/void#period")
         g.add((ds, DCTERMS.temporal, node))
@@ -169,9 +176,8 @@ def _dcat(g: Graph, store: ox.Store, ds: URIRef, dataset: Dataset, dumps: list[D
     g.add((sparql, DCTERMS.license, URIRef(licence)))
 
 
-def _linksets(g: Graph, store: ox.Store, ds: URIRef) -> None:
+def _linksets(g: Graph, rows: list[dict[str, str]], ds: URIRef) -> None:
     """One VoID linkset per link predicate into Wikidata, so a harvester can find and count them."""
-    rows = rq.rows(store, "void-linksets")
     if rows:
         g.add((WIKIDATA, RDF.type, VOID.Dataset))
         g.add((WIKIDATA, DCTERMS.title, Literal("Wikidata", lang="en")))
@@ -187,5 +193,5 @@ def _linksets(g: Graph, store: ox.Store, ds: URIRef) -> None:
         g.add((linkset, VOID.triples, _integer(row["triples"])))
 
 
-def write(store: ox.Store, out: Path, **kwargs) -> None:
-    describe(store, **kwargs).serialize(out, format="turtle")
+def write(stats: Statistics, out: Path, **kwargs) -> None:
+    describe(stats, **kwargs).serialize(out, format="turtle")

@@ -111,8 +111,8 @@ def describe(stats: Statistics, dataset: Dataset, dumps: list[Dump], *, version:
     return g
 
 
-def _dcat(g: Graph, period: list[dict[str, str]], ds: URIRef, dataset: Dataset, dumps: list[Dump], *, version: int, issued: str,
-          release: str) -> None:
+def _dcat(g: Graph, period: list[dict[str, str]], ds: URIRef, dataset: Dataset, dumps: list[Dump], *,
+          version: int, issued: str, release: str) -> None:
     """DCAT 3 (DCAT-AP-friendly): the catalogue, this dataset's version, its distributions and the SPARQL service."""
     base, licence, publisher = dataset.base_iri, dataset.licence, dataset.publisher
     catalog, service, agent = URIRef(f"{base}.well-known/void#catalog"), URIRef(f"{base}sparql"), \

@@ -15,10 +15,8 @@ growth between consecutive sizes.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import os
-import shutil
 import sqlite3
 import tempfile
 import time
@@ -55,35 +53,20 @@ def drain(store: ox.Store, query: str, base: str) -> Part:
     return part
 
 
-def dump_parts(store: ReadOnly, base: str) -> dict[str, Part]:
-    """Each format lod.dumps reads from the store serialised to a plain file, then that file
-    compressed: the two halves of what the build does in one stream, timed apart. Then JSON-LD
-    converted from the compressed N-Quads, as the build does (here in this process)."""
-    found: dict[str, Part] = {}
-    for f in dumps.formats(store, "d", base):
-        found[f"{f.label} dump"] = lambda out, f=f: plain(f, out / f.file)
-        found[f"{f.label} gzip"] = lambda out, f=f: compressed(out / f.file)
-    found["JSON-LD from the N-Quads dump"] = lambda out: dumps.json_ld(out / "d.nq.gz", out / "d.jsonld.gz")
-    return found
-
-
-def plain(f: dumps.Format, path: Path) -> None:
-    with path.open("wb") as out:
-        f.writer(out)
-
-
-def compressed(path: Path) -> None:
-    with path.open("rb") as source, gzip.open(path.with_name(f"{path.name}.gz"), "wb",
-                                                   compresslevel=dumps.GZIP_LEVEL) as out:
-        shutil.copyfileobj(source, out, 1 << 20)
-    path.unlink()
+def dump_parts(store: ReadOnly, base: str, threads: int) -> dict[str, Part]:
+    """What lod.dumps.write does, a part at a time: the N-Quads dump read from the store (a graph
+    per thread, gzipped), then Turtle and JSON-LD converted from it (here one after the other)."""
+    return {"N-Quads dump": lambda out: dumps.nquads(store.store, out / "d.nq.gz", threads),
+            "Turtle from the N-Quads dump": lambda out: dumps.turtle(out / "d.nq.gz", store.path, out / "d.ttl.gz", base),
+            "JSON-LD from the N-Quads dump": lambda out: dumps.json_ld(out / "d.nq.gz", out / "d.jsonld.gz")}
 
 
 def parts(store: ReadOnly, pipeline: Pipeline, whole: bool) -> dict[str, dict[str, Part]]:
     base = pipeline.base
     ox_store = store.store
     found = {
-        "dumps": {"quads counted (SPARQL)": lambda _: list(ox_store.query(COUNT)), **dump_parts(store, base)},
+        "dumps": {"quads counted (SPARQL)": lambda _: list(ox_store.query(COUNT)),
+                  **dump_parts(store, base, pipeline.config.build.processes)},
         "harvest": {"cmif-documents query": drain(ox_store, "cmif-documents", base),
                     "cmif-correspondents query": drain(ox_store, "cmif-correspondents", base),
                     "CMIF file": lambda out: cmif.write(ox_store, pipeline.config.dataset, out / cmif.FILE_NAME,
@@ -97,7 +80,8 @@ def parts(store: ReadOnly, pipeline: Pipeline, whole: bool) -> dict[str, dict[st
                   **sqlite_parts(ox_store, base)},
     }
     if whole:
-        found["dumps"]["whole phase (as the build)"] = lambda out: dumps.write(store, out / "w", "d", base)
+        found["dumps"]["whole phase (as the build)"] = lambda out: dumps.write(store, out / "w", "d", base,
+                                                                                pipeline.config.build.processes)
         found["harvest"]["whole phase"] = lambda out: _write_harvest(store.path, out, pipeline.config.dataset,
                                                                      {}, "2026-01-01")
         found["index"]["whole phase"] = lambda out: index.write(ox_store, out / "whole.sqlite", base)

@@ -22,6 +22,7 @@ from lod.build import Pipeline
 from lod.release import Releases
 from lod.store import EmbeddedStore
 from lod.synthetic import generate
+from lod.vocab import prefixes as vocab_prefixes
 
 ID = f"{BASE}id/"
 PREFIXES = f"""
@@ -286,9 +287,49 @@ def test_dumps_are_complete_and_checksummed(built_edition):
     assert quads == set(store) and all(isinstance(q.graph_name, ox.NamedNode) for q in quads)
     turtle = {q.triple for q in ox.parse(gzip.open(dumps / "stalin-molotov.ttl.gz"), ox.RdfFormat.TURTLE)}
     assert turtle == {q.triple for q in quads}
+    # Turtle is converted from the N-Quads file: the same bytes as the store's union CONSTRUCT gives.
+    union = store.query("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+    assert gzip.decompress((dumps / "stalin-molotov.ttl.gz").read_bytes()) == ox.serialize(
+        union, format=ox.RdfFormat.TURTLE, prefixes=vocab_prefixes(BASE))
     assert set(ox.parse(gzip.open(dumps / "stalin-molotov.jsonld.gz"), ox.RdfFormat.JSON_LD)) == quads
     # JSON-LD is converted from the N-Quads file, not read from the store: the same bytes either way.
     assert gzip.decompress((dumps / "stalin-molotov.jsonld.gz").read_bytes()) == store.dump(format=ox.RdfFormat.JSON_LD)
+
+
+def test_the_n_quads_dump_written_a_graph_per_thread_is_what_the_store_dumps(tmp_path):
+    ex = "http://example.org/"
+    s, p = ox.NamedNode(f"{ex}s"), ox.NamedNode(f"{ex}p")
+    store = ox.Store(str(tmp_path / "store"))
+    store.extend([ox.Quad(s, p, ox.Literal("in the default graph")),
+                  ox.Quad(s, p, ox.Literal('a line ending " .\nand another'), ox.NamedNode(f"{ex}g1")),
+                  ox.Quad(s, p, ox.BlankNode("b"), ox.BlankNode("g")),
+                  *(ox.Quad(s, p, ox.Literal(str(i)), ox.NamedNode(f"{ex}g{i % 3}")) for i in range(3000))])
+    written = dumps.nquads(store, tmp_path / "d.nq.gz", threads=2)
+    assert gzip.decompress(written.read_bytes()) == store.dump(format=ox.RdfFormat.N_QUADS)
+    assert set(tmp_path.iterdir()) == {tmp_path / "store", written}   # the members joined, then removed
+
+
+def _quads(graphs: dict[str, list[str]]) -> list[ox.Quad]:
+    """Quads a graph at a time, as `Store.dump` writes them: graph → objects of one subject's triples."""
+    return [ox.Quad(ox.NamedNode("http://example.org/s"), ox.NamedNode("http://example.org/p"), ox.Literal(o),
+                    ox.NamedNode(f"http://example.org/{g}")) for g, objects in graphs.items() for o in objects]
+
+
+@pytest.mark.parametrize("bits", [1, 1 << 16])   # 1: every hash collides, so every triple is asked of the store
+def test_the_turtle_union_writes_a_triple_two_graphs_share_once(tmp_path, bits):
+    quads = _quads({"g1": ["a", "b"], "g2": ["b", "c"], "g3": ["a", "c", "d"]})
+    store = ox.Store(str(tmp_path / "store"))
+    store.extend(quads)
+    written = [t.object.value for t in dumps.distinct_triples(quads, store, bits)]
+    assert written == ["a", "b", "c", "d"]
+
+
+def test_the_turtle_union_refuses_quads_not_a_graph_at_a_time(tmp_path):
+    quads = _quads({"g1": ["a"], "g2": ["b"]}) + _quads({"g1": ["c"]})
+    store = ox.Store(str(tmp_path / "store"))
+    store.extend(quads)
+    with pytest.raises(ValueError, match="graph <http://example.org/g1> comes back"):
+        list(dumps.distinct_triples(quads, store, 1 << 16))
 
 
 def test_a_failed_json_ld_conversion_says_why(tmp_path):

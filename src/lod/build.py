@@ -311,7 +311,7 @@ class Pipeline:
                                                      read_record(last).get("cmif", {}), entry.published)),
                         ("index", _write_index, (work / "store", work / index.FILE_NAME, self.base))) as aside:
             with self.phase("dumps"):
-                written = dumps.write(store, work / "dumps", DUMP_NAME, self.base)
+                written = dumps.write(store, work / "dumps", DUMP_NAME, self.base, self.config.build.processes)
         published, files = aside.values["harvest"]
         written += files
         dumps.write_manifest(work / "dumps", written)

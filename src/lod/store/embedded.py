@@ -31,10 +31,6 @@ class EmbeddedStore:
     def __len__(self) -> int:
         return len(self.store)
 
-    def union_triples(self) -> ox.QueryTriples:
-        """Every distinct triple of all named graphs (for single-graph formats)."""
-        return self.store.query("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
-
     def flush(self) -> None:
         self.store.flush()
         self.store.optimize()

@@ -111,9 +111,8 @@ def turtle(nquads: Path, store: Path, target: Path, base: str) -> None:
 def distinct_triples(quads: Iterable[ox.Quad], store: ox.Store, bits: int) -> Iterator[ox.Triple]:
     """The quads' triples, each once. The quads come a graph at a time, as `Store.dump` writes
     them, so a triple was written before exactly when a graph already passed holds it. Holding
-    every triple to know that grows with the data (the store's union CONSTRUCT held 780 MiB at
-    100k letters); a bitmap of the triples' hashes (`bits`, a power of two) is enough to ask the
-    store only about the few whose hash was met before."""
+    every triple written to know that would grow with the data; a bitmap of the triples' hashes
+    (`bits`, a power of two) is enough to ask the store only about the few whose hash was met before."""
     seen, mask = bytearray((bits + 7) // 8), bits - 1
     passed: set[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = set()
     current = None

@@ -53,8 +53,7 @@ def nquads(store: ox.Store, target: Path, threads: int) -> Path:
     graphs = [ox.DefaultGraph(), *store.named_graphs()]
     with tempfile.TemporaryDirectory(dir=target.parent) as scratch, ThreadPoolExecutor(threads) as pool:
         parts = [Path(scratch) / f"{i}.gz" for i in range(len(graphs))]
-        for _ in pool.map(partial(_graph_dump, store), graphs, parts):
-            pass
+        list(pool.map(partial(_graph_dump, store), graphs, parts))   # each part written, or its error raised
         with target.open("wb") as out:
             for part in parts:
                 with part.open("rb") as member:
@@ -117,13 +116,13 @@ def distinct_triples(quads: Iterable[ox.Quad], store: ox.Store, bits: int) -> It
     passed: set[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = set()
     current = None
     for quad in quads:
-        if quad.graph_name != current:
-            if quad.graph_name in passed:
-                raise ValueError(f"graph {quad.graph_name} comes back after another one: the quads are not "
+        if (graph := quad.graph_name) != current:
+            if graph in passed:
+                raise ValueError(f"graph {graph} comes back after another one: the quads are not "
                                  "a graph at a time, so a triple's repeats cannot be told")
             if current is not None:
                 passed.add(current)
-            current = quad.graph_name
+            current = graph
         triple = quad.triple
         h = hash(triple) & mask
         byte, bit = h >> 3, 1 << (h & 7)

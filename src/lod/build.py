@@ -1,5 +1,5 @@
-"""The build: check tables → map → load → validate → iris → meta → dumps → harvest → index → void →
-vocabulary → publish. Harvest, then index, run in one child process beside the dumps.
+"""The build: check tables → map → load → validate → iris → meta → vocabulary → dumps → void →
+publish. Harvest, then index, run in one child process beside the dumps and void.
 
 Each phase is timed (seconds and peak memory) and shown on the terminal. Everything is written
 into a private release directory; only when every phase succeeded is it published (see
@@ -290,9 +290,8 @@ class Pipeline:
         checked = self.check_map_validate(work, last, release, started)
         entry = checked.comparison.entry
         result = BuildResult(release, None, entry.version, self.phases)
-        dataset = self.config.dataset
+        dataset, store = self.config.dataset, checked.store
         with self.phase("meta"):
-            store = checked.store
             meta = provenance.build_record(
                 base=self.base, release=release, started=started, ended=datetime.now(timezone.utc),
                 mappings=checked.mappings, data=self.data, code=self.config.path("mappings"),
@@ -306,34 +305,42 @@ class Pipeline:
             store.load_triples(history, graph=f"{self.base}graph/changes")
             store.flush()
             result.graphs = sorted(g.value for g in store.store.named_graphs())
+        with self.phase("vocabulary"):
+            docs.publish(checked.ontology, checked.shapes, work / "vocab")
+        # Written now, so that the records index and the history (a record each) are not held
+        # through the dumps and the statistics, when the harvest child holds memory too.
+        changes.write(work, checked.comparison, checked.tombstones)
+        checked.mapped.unlink()
+        record = {"release": release, "version": entry.version, "previous": entry.previous,
+                  "started": started.isoformat(), "base_iri": self.base,
+                  "changes": {k: len(getattr(entry, k)) for k in ("added", "changed", "removed")}}
+        published_on, last_cmif = entry.published, read_record(last).get("cmif", {})
+        del checked, entry
         (work / "dumps").mkdir(exist_ok=True)   # the harvest child writes there too
-        with self.aside(("harvest", _write_harvest, (work / "store", work / "dumps", dataset,
-                                                     read_record(last).get("cmif", {}), entry.published)),
+        with self.aside(("harvest", _write_harvest, (work / "store", work / "dumps", dataset, last_cmif,
+                                                     published_on)),
                         ("index", _write_index, (work / "store", work / index.FILE_NAME, self.base))) as aside:
             with self.phase("dumps"):
                 written = dumps.write(store, work / "dumps", DUMP_NAME, self.base, self.config.build.processes)
+            # VoID's statistics need nothing the child writes, so they are counted while it works;
+            # the coverage report is counted with them, on their threads.
+            with self.phase("void"):
+                stats = rq.rows_each(store.store, {"coverage": {}, **void.queries(self.base)},
+                                     self.config.build.processes)
         published, files = aside.values["harvest"]
         written += files
         dumps.write_manifest(work / "dumps", written)
-        with self.phase("void"):   # the coverage report is counted with VoID's statistics, on their threads
-            stats = rq.rows_each(store.store, {"coverage": {}, **void.queries(self.base)}, self.config.build.processes)
-            result.coverage = {name: int(value) for name, value in stats["coverage"][0].items()}
-            result.triples = int(stats["void-totals"][0]["triples"])
-            void.write(stats, work / "void.ttl", dataset=dataset, dumps=written, version=entry.version,
-                       issued=entry.published, release=release)
-        with self.phase("vocabulary"):
-            docs.publish(checked.ontology, checked.shapes, work / "vocab")
+        result.coverage = {name: int(value) for name, value in stats["coverage"][0].items()}
+        result.triples = int(stats["void-totals"][0]["triples"])
+        void.write(stats, work / "void.ttl", dataset=dataset, dumps=written, version=result.version,
+                   issued=published_on, release=release)
         del store
-        changes.write(work, checked.comparison, checked.tombstones)
-        checked.mapped.unlink()
         result.unresolved = tables.unresolved_mentions(self.data)
         (work / "build.json").write_text(json.dumps({
-            "release": release, "version": entry.version, "previous": entry.previous,
-            "started": started.isoformat(), "finished": datetime.now(timezone.utc).isoformat(),
-            "base_iri": self.base, "triples": result.triples, "graphs": result.graphs, "coverage": result.coverage,
-            "changes": {k: len(getattr(entry, k)) for k in ("added", "changed", "removed")},
-            "cmif": published, "phases": [asdict(p) for p in self.phases],
-            **({} if engine is None else {"engine": engine})}, indent=2))
+            **record, "finished": datetime.now(timezone.utc).isoformat(), "triples": result.triples,
+            "graphs": result.graphs, "coverage": result.coverage, "cmif": published,
+            "phases": [asdict(p) for p in self.phases], **({} if engine is None else {"engine": engine})},
+            indent=2))
         return result
 
     def upload(self, release: Path, engine: StoreSettings, retired: list[str] | None = None, *,

@@ -311,7 +311,7 @@ class Pipeline:
         # through the dumps and the statistics, when the harvest child holds memory too.
         changes.write(work, checked.comparison, checked.tombstones)
         checked.mapped.unlink()
-        record = {"release": release, "version": entry.version, "previous": entry.previous,
+        header = {"release": release, "version": entry.version, "previous": entry.previous,
                   "started": started.isoformat(), "base_iri": self.base,
                   "changes": {k: len(getattr(entry, k)) for k in ("added", "changed", "removed")}}
         published_on, last_cmif = entry.published, read_record(last).get("cmif", {})
@@ -337,7 +337,7 @@ class Pipeline:
         del store
         result.unresolved = tables.unresolved_mentions(self.data)
         (work / "build.json").write_text(json.dumps({
-            **record, "finished": datetime.now(timezone.utc).isoformat(), "triples": result.triples,
+            **header, "finished": datetime.now(timezone.utc).isoformat(), "triples": result.triples,
             "graphs": result.graphs, "coverage": result.coverage, "cmif": published,
             "phases": [asdict(p) for p in self.phases], **({} if engine is None else {"engine": engine})},
             indent=2))

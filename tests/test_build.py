@@ -12,7 +12,6 @@ import os
 import re
 import time
 from multiprocessing.connection import wait
-from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -22,7 +21,6 @@ from lod import changes, dumps, rq, void
 from lod.build import Pipeline
 from lod.release import Releases
 from lod.store import EmbeddedStore
-from lod.store.embedded import COMPACTION_NICE, COMPACTION_THREADS
 from lod.synthetic import generate
 from lod.vocab import prefixes as vocab_prefixes
 
@@ -332,14 +330,6 @@ def test_the_turtle_union_refuses_quads_not_a_graph_at_a_time(tmp_path):
     store.extend(quads)
     with pytest.raises(ValueError, match="graph <http://example.org/g1> comes back"):
         list(dumps.distinct_triples(quads, store, 1 << 16))
-
-
-def test_the_embedded_stores_compaction_runs_at_the_lowest_priority(tmp_path):
-    """RocksDB's compaction threads yield the cores to the build's phases (lod.store.embedded)."""
-    EmbeddedStore(tmp_path / "store")
-    tasks = [int(t.name) for t in Path("/proc/self/task").iterdir()
-             if (t / "comm").read_text().strip() == COMPACTION_THREADS]
-    assert tasks and {os.getpriority(os.PRIO_PROCESS, tid) for tid in tasks} == {COMPACTION_NICE}
 
 
 def test_a_failed_json_ld_conversion_says_why(tmp_path):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import platform
 import re
 import subprocess
@@ -41,12 +42,20 @@ def build(name: str, data: Path, engine: Virtuoso | None = None) -> dict:
     start = time.perf_counter()
     child = subprocess.Popen([str(REPO / ".venv" / "bin" / "lod"), "--config", str(config), "build"],
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    with TreeMemory(child.pid) as tree:
-        stderr = child.communicate()[1]
+    with TreeMemory(child.pid) as tree, MachineCounters(child.pid) as machine:
+        ended, stderr = {}, []
+        for line in child.stderr:   # "✓ <phase> <seconds> s" as each phase ends: when it ended
+            stderr.append(line)
+            if done := PHASE_LINE.search(line):
+                ended[done[1]] = time.monotonic()
+        child.wait()
     if child.returncode:
-        sys.exit(f"build of {name} failed:\n{stderr[-3000:]}")
+        sys.exit(f"build of {name} failed:\n{''.join(stderr)[-3000:]}")
     wall = time.perf_counter() - start
     record = json.loads((folder / "var" / "current" / "build.json").read_text())
+    for phase in record["phases"]:
+        if phase["name"] in MAIN_LINE:
+            phase["machine"] = machine.between(ended[phase["name"]] - phase["seconds"], ended[phase["name"]])
     if engine:   # the build uploaded too; a second, timed upload replaces it the same way
         start = time.perf_counter()
         subprocess.run([str(REPO / ".venv" / "bin" / "lod"), "--config", str(config), "upload"], check=True,
@@ -77,6 +86,43 @@ class TreeMemory(Sampler):
             self.peak_mib, self.peak_at = sum(parts), time.perf_counter() - self.start_time
             self.peak_parts = sorted((round(mib) for mib in parts if mib >= 1), reverse=True)
         self.peak_pss_mib = max(self.peak_pss_mib, sum(_pss_mib(pid) for pid in pids))
+
+
+PHASE_LINE = re.compile(r"✓ (\S+)\s+[\d.]+ s")
+MAIN_LINE = ("map", "load", "validate")   # the 15-minute target's phases: run in the build's own process, so
+                                         # the moment their line is printed is the moment they ended
+
+
+class MachineCounters(Sampler):
+    """Samples, every second, the whole machine's CPU time by kind (/proc/stat) and its stalls
+    (/proc/pressure): what else the two cores did during a phase, and whether it waited on the
+    disk or on the hypervisor (steal), for phases whose time varies between builds."""
+
+    KINDS = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
+
+    def __init__(self, pid: int):
+        super().__init__(pid)
+        self.samples: list[tuple[float, dict[str, float]]] = []
+        self.sample()
+
+    def sample(self) -> None:
+        ticks = os.sysconf("SC_CLK_TCK")
+        cpu = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:len(self.KINDS) + 1]
+        counters = {kind: int(value) / ticks for kind, value in zip(self.KINDS, cpu)}
+        for resource in ("io", "cpu", "memory"):
+            with contextlib.suppress(OSError):
+                for line in Path(f"/proc/pressure/{resource}").read_text().splitlines():
+                    kind, *fields = line.split()
+                    counters[f"{resource}_{kind}"] = int(fields[-1].split("=")[1]) / 1e6
+        self.samples.append((time.monotonic(), counters))
+
+    def between(self, start: float, end: float) -> dict[str, float]:
+        """Each counter's growth from the last sample before `start` to the first after `end`,
+        per second of that window: cores for CPU kinds, the share of time stalled for pressure."""
+        first = max((s for s in self.samples if s[0] <= start), default=self.samples[0], key=lambda s: s[0])
+        last = min((s for s in self.samples if s[0] >= end), default=self.samples[-1], key=lambda s: s[0])
+        span = last[0] - first[0]
+        return {kind: round((last[1][kind] - first[1][kind]) / span, 3) for kind in last[1] if kind in first[1]}
 
 
 def _descendants(pid: int) -> list[int]:
@@ -118,6 +164,20 @@ def markdown(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def machine_markdown(results: list[dict]) -> str:
+    """The whole machine during the main-line phases (see MachineCounters)."""
+    lines = ["| corpus | phase | s | busy cores (user+system) | iowait cores | steal cores | idle cores"
+             " | I/O stalled (some / full) | CPU stalled (some) |", "|" + "---|" * 9]
+    for r in results:
+        for p in (p for p in r["phases"] if "machine" in p):
+            m = p["machine"]
+            busy = m["user"] + m["nice"] + m["system"] + m["irq"] + m["softirq"]
+            stalls = (f"{m.get('io_some', 0):.0%} / {m.get('io_full', 0):.0%}", f"{m.get('cpu_some', 0):.0%}")
+            lines.append(f"| {r['corpus']} | {p['name']} | {p['seconds']:.1f} | {busy:.2f} | {m['iowait']:.2f}"
+                         f" | {m['steal']:.2f} | {m['idle']:.2f} | {stalls[0]} | {stalls[1]} |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--letters", type=int, nargs="*", default=[10_000, 100_000])
@@ -130,9 +190,9 @@ def main() -> None:
             data = OUT / f"synthetic-{n}" / "data"
             generate(data, letters=n)  # deterministic; regenerated so that it matches today's tables
             results.append(build(f"synthetic {n:,} letters", data, engine))
-            print(markdown(results[-1:]), flush=True)
+            print(markdown(results[-1:]), machine_markdown(results[-1:]), sep="\n\n", flush=True)
     (OUT / "results.json").write_text(json.dumps({"machine": platform.platform(), "results": results}, indent=2))
-    print(f"\n{platform.platform()}, {platform.python_version()}\n\n{markdown(results)}")
+    print(f"\n{platform.platform()}, {platform.python_version()}\n\n{markdown(results)}\n\n{machine_markdown(results)}")
 
 
 if __name__ == "__main__":

@@ -94,9 +94,11 @@ MAIN_LINE = ("map", "load", "validate")   # the 15-minute target's phases: run i
 
 
 class MachineCounters(Sampler):
-    """Samples, every second, the whole machine's CPU time by kind (/proc/stat) and its stalls
-    (/proc/pressure): what else the two cores did during a phase, and whether it waited on the
-    disk or on the hypervisor (steal), for phases whose time varies between builds."""
+    """Samples, every second, the whole machine's CPU time by kind (/proc/stat), its stalls
+    (/proc/pressure), what it read from disk and how much of that it had evicted from the page
+    cache shortly before (/proc/vmstat's file refaults): what else the two cores did during a
+    phase, and whether it waited on the disk or on the hypervisor (steal), for phases whose time
+    varies between builds."""
 
     KINDS = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
 
@@ -109,6 +111,9 @@ class MachineCounters(Sampler):
         ticks = os.sysconf("SC_CLK_TCK")
         cpu = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:len(self.KINDS) + 1]
         counters = {kind: int(value) / ticks for kind, value in zip(self.KINDS, cpu)}
+        vmstat = dict(line.split() for line in Path("/proc/vmstat").read_text().splitlines())
+        counters["read_mib"] = int(vmstat["pgpgin"]) / 1024   # KiB read from block devices
+        counters["refault_mib"] = int(vmstat["workingset_refault_file"]) * os.sysconf("SC_PAGE_SIZE") / 2**20
         for resource in ("io", "cpu", "memory"):
             with contextlib.suppress(OSError):
                 for line in Path(f"/proc/pressure/{resource}").read_text().splitlines():
@@ -167,14 +172,16 @@ def markdown(results: list[dict]) -> str:
 def machine_markdown(results: list[dict]) -> str:
     """The whole machine during the main-line phases (see MachineCounters)."""
     lines = ["| corpus | phase | s | busy cores (user+system) | iowait cores | steal cores | idle cores"
-             " | I/O stalled (some / full) | CPU stalled (some) |", "|" + "---|" * 9]
+             " | I/O stalled (some / full) | CPU stalled (some) | read MiB/s | of it refaulted MiB/s |",
+             "|" + "---|" * 11]
     for r in results:
         for p in (p for p in r["phases"] if "machine" in p):
             m = p["machine"]
             busy = m["user"] + m["nice"] + m["system"] + m["irq"] + m["softirq"]
             stalls = (f"{m.get('io_some', 0):.0%} / {m.get('io_full', 0):.0%}", f"{m.get('cpu_some', 0):.0%}")
             lines.append(f"| {r['corpus']} | {p['name']} | {p['seconds']:.1f} | {busy:.2f} | {m['iowait']:.2f}"
-                         f" | {m['steal']:.2f} | {m['idle']:.2f} | {stalls[0]} | {stalls[1]} |")
+                         f" | {m['steal']:.2f} | {m['idle']:.2f} | {stalls[0]} | {stalls[1]}"
+                         f" | {m.get('read_mib', 0):.0f} | {m.get('refault_mib', 0):.0f} |")
     return "\n".join(lines)
 
 

@@ -6,8 +6,10 @@ rendered) — then the same release from Virtuoso (the remote backend, cache off
 data (the release's Turtle dump) with rdflib-endpoint. Each scenario runs wrk for --seconds with
 16 connections over a rotating list of URLs. First, wrk asks document and person pages none of
 them more than once (first visits, what a crawler meets: on the embedded store, blocks read for the
-first time; on a remote store, nothing remembered by the workers). Prints
-a Markdown table for docs/performance.md and writes bench/out/serving/<corpus>-<servers>[-cold].json.
+first time; on a remote store, nothing remembered by the workers). With --cold the store is
+first dropped from the page cache, as after a reboot: `lod serve` reads it back in before it
+listens unless --no-warm-store. Prints
+a Markdown table for docs/performance.md and writes bench/out/serving/<corpus>-<servers>[-cold][-unwarmed].json.
 
     make bench-serve          # the edition: .venv/bin/python bench/serving.py --seconds 15
     .venv/bin/python bench/serving.py --build bench/out/builds/1000000 --servers embedded
@@ -348,7 +350,9 @@ def main() -> None:
     ap.add_argument("--virtuoso-gb", type=float, default=4.0, help="memory given to Virtuoso's buffers")
     ap.add_argument("--cold", action="store_true",
                     help="drop the release's embedded store from the OS page cache before each server starts "
-                         "(first visits as after a reboot)")
+                         "(first visits as after a reboot; `lod serve` reads it back in before listening)")
+    ap.add_argument("--no-warm-store", action="store_true",
+                    help="[server] warm_store = false: the server listens at once, its store left where it is")
     ap.add_argument("--virtuoso-loaded", action="store_true",
                     help="Virtuoso (bench/out/serving/virtuoso) holds the release from an earlier run: no upload")
     ap.add_argument("--whole-mix", action="store_true",
@@ -371,16 +375,18 @@ def main() -> None:
         release, scenarios = (OUT / "var" / "current").resolve(), edition()
     scenarios.lists, scenarios.searches = browsing(release)
     scenarios.reconciliations = reconciliations(release)
-    results, singles, mixes = [], [], []
+    results, singles, mixes, startups = [], [], [], []
 
     def measure(label: str, settings_text: str, timed_alone: bool) -> None:
         settings = OUT / f"serve-{len(results)}.toml"
         settings.write_text(settings_text)
         if args.cold:
             evict(release / "store")
-        port = free_port()
+        port, begun = free_port(), time.monotonic()
         proc = start([str(REPO / ".venv" / "bin" / "lod"), "--config", str(settings), "serve", "--port", str(port)],
                      f"http://127.0.0.1:{port}/", OUT / f"serve-{len(results)}.log")
+        startups.append({"server": label, "seconds_to_first_answer": round(time.monotonic() - begun, 1)})
+        print(startups[-1], flush=True)
         url = f"http://127.0.0.1:{port}"
         try:
             if args.whole_mix:
@@ -417,7 +423,8 @@ def main() -> None:
         for label, cache in (("lod serve, embedded, response cache on", 256), ("lod serve, embedded, cache off", 0)):
             if args.whole_mix and cache:
                 continue
-            measure(label, config.read_text() + f"[server]\nworkers = 2\ncache_mib = {cache}\n", cache == 0)
+            measure(label, config.read_text() + f"[server]\nworkers = 2\ncache_mib = {cache}\n"
+                    f"warm_store = {str(not args.no_warm_store).lower()}\n", cache == 0)
 
     if "virtuoso" in servers:   # the same release served from Virtuoso (remote backend), response cache off
         with Virtuoso(OUT / "virtuoso", memory_gb=args.virtuoso_gb) as engine:
@@ -437,9 +444,9 @@ def main() -> None:
             singles.extend(rdflib_endpoint(turtle, processes, scenarios, whole=args.whole_mix, seconds=args.seconds,
                                            cap_mib=args.rdflib_cap_gib * 1024, results=results, mixes=mixes))
 
-    name = f"{corpus}-{'-'.join(sorted(servers))}{'-cold' if args.cold else ''}{'-whole-mix' if args.whole_mix else ''}"
+    name = f"{corpus}-{'-'.join(sorted(servers))}{'-cold' if args.cold else ''}{'-unwarmed' if args.no_warm_store else ''}{'-whole-mix' if args.whole_mix else ''}"
     (OUT / f"{name}.json").write_text(json.dumps({"machine": platform.platform(), "seconds": args.seconds,
-                                                  "results": results, "single_queries": singles,
+                                                  "startups": startups, "results": results, "single_queries": singles,
                                                   "whole_mix": mixes}, indent=2))
     print("\n| server | scenario | requests/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|---|")
     for r in results:

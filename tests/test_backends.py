@@ -1,13 +1,16 @@
 """The same edition on the embedded store and on each remote engine (Virtuoso, an Oxigraph
 server) gives the same answers: every example query (through SPARQLWrapper), every document's
 and a sample of entities' descriptions, the vocabulary graphs. The rest of the end-to-end suite
-runs on all three through the parametrised `server` fixture."""
+runs on all three through the parametrised `server` fixture. Last, the embedded store read into
+the page cache before a server listens."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
+import subprocess
 import sys
 import threading
 import time
@@ -18,13 +21,16 @@ import pytest
 import requests
 from rdflib import Graph
 from rdflib.compare import isomorphic
+from rich.console import Console
 from SPARQLWrapper import JSON, SPARQLWrapper
 from urllib3.connection import HTTPConnection
 
+from lod import cli
 from lod.build import Pipeline
 from lod.config import load
 from lod.release import Releases
 from lod.store import RemoteStore, StoreError, engine_of, holds_release, quads_around, quads_for_subjects
+from lod.store.embedded import files_of
 from lod.web.describe import LABELS
 from lod.web import create_app
 from lod.web.sparql import examples
@@ -423,3 +429,33 @@ def test_a_release_in_an_engine_no_longer_configured_is_refused(tmp_path):
     with pytest.raises(StoreError, match=r"loaded into engine 2, but \[store\] lists 1"):
         engine_of(config, {"release": "20990101T000000Z", "engine": 1})
     assert engine_of(config, {"release": "20990101T000000Z"}).query == "http://q"
+
+
+def cached_bytes(files: list[Path]) -> int:
+    """How much of `files` the OS page cache holds (util-linux's fincore)."""
+    out = subprocess.run(["fincore", "--bytes", "--noheadings", "--raw", "--output", "RES", *map(str, files)],
+                         check=True, capture_output=True, text=True).stdout
+    return sum(int(n) for n in out.split())
+
+
+def test_the_embedded_store_is_read_into_memory_before_serving(built_edition):
+    """What a reboot leaves (the store out of the page cache) is undone before the server listens."""
+    files = files_of(built_edition[1].path / "store")
+    size = sum(file.stat().st_size for file in files)
+    for file in files:
+        with file.open("rb") as stream:
+            os.posix_fadvise(stream.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+    if cached_bytes(files) >= size:
+        pytest.skip("this filesystem keeps the files in memory whatever it is told")
+    console = Console(record=True, width=200)
+    cli._warm_store(built_edition[1].path / "store", console)
+    assert cached_bytes(files) >= size
+    assert f"Read the store into memory ({size / 2**20:,.0f} MiB)" in console.export_text()
+
+
+def test_a_store_larger_than_the_memory_available_is_not_read_first(built_edition, monkeypatch):
+    monkeypatch.setattr(cli, "available_memory", lambda: 1024)
+    monkeypatch.setattr(cli, "read_into_page_cache", lambda *_: pytest.fail("the store was read"))
+    console = Console(record=True, width=200)
+    cli._warm_store(built_edition[1].path / "store", console)
+    assert "exceed the 0.0 GiB available; first visits will wait on the disk" in console.export_text()

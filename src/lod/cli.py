@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import Progress
+from rich.progress import DownloadColumn, Progress, TransferSpeedColumn
 
 from lod import config as config_module
 from lod.build import Pipeline, ValidationFailed, print_summary, read_record
@@ -19,6 +19,7 @@ from lod.linking.wikidata import WikidataError
 from lod.mapping import MappingError
 from lod.release import Releases
 from lod.store import StoreError, engine_of
+from lod.store.embedded import available_memory, files_of, read_into_page_cache
 from lod.tables import TableError
 
 EXIT_INVALID = 1
@@ -69,9 +70,26 @@ def cmd_serve(args: argparse.Namespace, console: Console) -> int:
         console.print("Nothing published yet: building the first release.")
         cmd_build(args, console)
     host, port = args.host or config.server.host, args.port or config.server.port
+    if config.server.warm_store and config.store.backend == "embedded":
+        _warm_store(releases.link.resolve() / "store", console)
     console.print(f"Serving release {releases.link.resolve().name} at http://{host}:{port}/")
     serve.run(config, host, port, dev=args.dev)
     return 0
+
+
+def _warm_store(store: Path, console: Console) -> None:
+    """Read the published store into the page cache before the server listens ([server].warm_store)."""
+    files = files_of(store)
+    size, available = sum(file.stat().st_size for file in files), available_memory()
+    if available is not None and size > available:
+        console.print(f"Not reading the store into memory first: its {size / 2**30:.1f} GiB exceed the "
+                      f"{available / 2**30:.1f} GiB available; first visits will wait on the disk.")
+        return
+    columns = (*Progress.get_default_columns(), DownloadColumn(), TransferSpeedColumn())
+    with Progress(*columns, console=console) as bar:
+        task = bar.add_task("reading the store into memory", total=size)
+        read_into_page_cache(files, lambda n: bar.advance(task, n))
+    console.print(f"Read the store into memory ({size / 2**20:,.0f} MiB).")
 
 
 def cmd_link(args: argparse.Namespace, console: Console) -> int:

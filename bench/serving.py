@@ -444,7 +444,8 @@ def main() -> None:
             singles.extend(rdflib_endpoint(turtle, processes, scenarios, whole=args.whole_mix, seconds=args.seconds,
                                            cap_mib=args.rdflib_cap_gib * 1024, results=results, mixes=mixes))
 
-    name = f"{corpus}-{'-'.join(sorted(servers))}{'-cold' if args.cold else ''}{'-unwarmed' if args.no_warm_store else ''}{'-whole-mix' if args.whole_mix else ''}"
+    variant = [name for name, on in (("cold", args.cold), ("unwarmed", args.no_warm_store), ("whole-mix", args.whole_mix)) if on]
+    name = "-".join([corpus, *sorted(servers), *variant])
     (OUT / f"{name}.json").write_text(json.dumps({"machine": platform.platform(), "seconds": args.seconds,
                                                   "startups": startups, "results": results, "single_queries": singles,
                                                   "whole_mix": mixes}, indent=2))

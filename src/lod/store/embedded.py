@@ -44,11 +44,10 @@ def files_of(path: Path) -> list[Path]:
 
 
 def read_into_page_cache(files: list[Path], advance: Callable[[int], None]) -> None:
-    """Read `files` once, start to end, so that the OS page cache holds them. After a reboot a
-    server's first pages otherwise wait on the disk for each block (a p99 of 70–101 ms at a million
-    letters, against 26–40 ms cached; docs/performance.md). Done before the server listens, the
-    reads do not queue behind requests, as a read-ahead beside them did. `advance(n)` after each
-    chunk of n bytes."""
+    """Read `files` once, start to end, so that the OS page cache holds them: after a reboot a
+    server's first pages otherwise wait on the disk for each block, at half the cached rate
+    (docs/performance.md). Done before the server listens, the reads do not queue behind
+    requests, as a read-ahead beside them did. `advance(n)` after each chunk of n bytes."""
     buffer = bytearray(READ_CHUNK)
     for file in files:
         with file.open("rb", buffering=0) as stream:

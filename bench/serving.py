@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import os
 import platform
 import random
 import subprocess
@@ -52,12 +51,13 @@ import requests
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "bench" / "out" / "serving"
 sys.path.insert(0, str(REPO / "tests"))
-from conftest import BASE, free_port, write_config  # noqa: E402  (shared with the tests)
+from conftest import BASE, evict, free_port, write_config  # noqa: E402  (shared with the tests)
 from virtuoso import Virtuoso  # noqa: E402
 from sampler import rss_mib  # noqa: E402
 
 from lod import index  # noqa: E402
 from lod.config import Server  # noqa: E402
+from lod.store.embedded import files_of  # noqa: E402
 from lod.web.pages import PAGED  # noqa: E402
 from lod.web.sparql import examples  # noqa: E402
 
@@ -203,16 +203,6 @@ def wrk(url: str, paths: list[str], accept: str, seconds: int, *, once: bool = F
     if result.pop("exhausted"):
         sys.exit(f"wrk asked all {len(paths)} pages before {seconds} s: its rate would be understated")
     return result
-
-
-def evict(store: Path) -> None:
-    """Drop a store's files from the OS page cache (the kernel keeps none of their clean pages)."""
-    for file in store.iterdir():
-        fd = os.open(file, os.O_RDONLY)
-        try:
-            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-        finally:
-            os.close(fd)
 
 
 def each_once(url: str, paths: list[str], accept: str) -> dict:
@@ -381,7 +371,7 @@ def main() -> None:
         settings = OUT / f"serve-{len(results)}.toml"
         settings.write_text(settings_text)
         if args.cold:
-            evict(release / "store")
+            evict(files_of(release / "store"))
         port, begun = free_port(), time.monotonic()
         proc = start([str(REPO / ".venv" / "bin" / "lod"), "--config", str(settings), "serve", "--port", str(port)],
                      f"http://127.0.0.1:{port}/", OUT / f"serve-{len(results)}.log")

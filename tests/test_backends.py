@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import re
 import subprocess
 import sys
@@ -34,7 +33,7 @@ from lod.store.embedded import files_of
 from lod.web.describe import LABELS
 from lod.web import create_app
 from lod.web.sparql import examples
-from conftest import BASE, REPO, alternate_settings, free_port, write_config
+from conftest import BASE, REPO, alternate_settings, evict, free_port, write_config
 from oxigraph_server import OxigraphServer
 from virtuoso import Virtuoso
 
@@ -442,9 +441,7 @@ def test_the_embedded_store_is_read_into_memory_before_serving(built_edition):
     """What a reboot leaves (the store out of the page cache) is undone before the server listens."""
     files = files_of(built_edition[1].path / "store")
     size = sum(file.stat().st_size for file in files)
-    for file in files:
-        with file.open("rb") as stream:
-            os.posix_fadvise(stream.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+    evict(files)
     if not uncached(files):
         pytest.skip("this filesystem keeps the files in memory whatever it is told")
     console = Console(record=True, width=200)

@@ -69,10 +69,10 @@ def cmd_serve(args: argparse.Namespace, console: Console) -> int:
     if not releases.link.exists():
         console.print("Nothing published yet: building the first release.")
         cmd_build(args, console)
-    host, port = args.host or config.server.host, args.port or config.server.port
+    host, port, current = args.host or config.server.host, args.port or config.server.port, releases.link.resolve()
     if config.server.warm_store and config.store.backend == "embedded":
-        _warm_store(releases.link.resolve() / "store", console)
-    console.print(f"Serving release {releases.link.resolve().name} at http://{host}:{port}/")
+        _warm_store(current / "store", console)
+    console.print(f"Serving release {current.name} at http://{host}:{port}/")
     serve.run(config, host, port, dev=args.dev)
     return 0
 

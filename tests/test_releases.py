@@ -8,8 +8,10 @@ import csv
 import dataclasses
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import pytest
@@ -111,6 +113,22 @@ def test_the_changes_feed_lists_exactly_a_changed_record(first):
         assert requests.get(f"{url}/releases/..%2F..%2Fetc/dumps/", timeout=10).status_code == 404
     cmif = [etree.parse(str(r.path / "dumps" / "cmif.xml")) for r in (one, two)]
     assert len({c.find(".//tei:publicationStmt/tei:date", TEI).get("when") for c in cmif}) == 1  # no CMIF field changed
+
+
+def test_a_page_is_as_new_as_the_newest_record_it_shows(first):
+    """Last-Modified is the latest change of the resource or of any record it names: renaming a
+    person moves it for the letter naming them, not for a letter that does not."""
+    config, _, data = first
+    pages = ("/page/id/document/67", "/page/id/document/5")   # 67 names Amosov; 5 does not
+    with serving(config) as url:
+        before = [requests.get(url + p, timeout=10).headers["Last-Modified"] for p in pages]
+        time.sleep(1)   # Last-Modified has whole seconds
+        edit(data / "persons.csv", "amosov", lambda r: {**r, "name": "Amosov, A. M. (renamed)"})
+        build(config)
+        after = [requests.get(url + p, timeout=10) for p in pages]
+    assert "Amosov, A. M. (renamed)" in after[0].text
+    assert parsedate_to_datetime(after[0].headers["Last-Modified"]) > parsedate_to_datetime(before[0])
+    assert after[1].headers["Last-Modified"] == before[1]
 
 
 def test_a_dropped_iri_is_refused_until_a_tombstone_declares_it(first, capsys):

@@ -119,7 +119,7 @@ def test_labels_of_properties_and_classes_are_asked_once_per_release(built_editi
 
 def test_a_label_is_the_preferred_one_and_asked_no_further_than_it():
     """rdfs:label before skos:prefLabel before schema:name; once a subject's preferred label is
-    found, the embedded store is not asked for the others."""
+    found, the embedded store is not asked for the others, nor for a subject whose statements are held."""
     store = ox.Store()
     both, name_only = ox.NamedNode(BASE + "id/both"), ox.NamedNode(BASE + "id/name-only")
     for s, p, o in [(both, LABELS[1], "pref"), (both, LABELS[0], "label"), (name_only, LABELS[2], "name")]:
@@ -128,6 +128,8 @@ def test_a_label_is_the_preferred_one_and_asked_no_further_than_it():
     found = labels(counting, [both])
     assert found[both.value].object.value == "label" and counting.asked == 1
     assert labels(counting, [name_only])[name_only.value].object.value == "name" and counting.asked == 4
+    held = {name_only: [ox.Triple(name_only, LABELS[1], ox.Literal("held"))]}   # statements read already
+    assert labels(counting, [name_only], held)[name_only.value].object.value == "held" and counting.asked == 4
 
 
 @pytest.mark.parametrize("accept,expected", [("text/html", "text/html"), ("text/turtle", "text/turtle"),

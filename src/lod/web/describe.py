@@ -15,9 +15,10 @@ nodes, the labels, relationship nodes and last changes of a page are each one re
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import chain
 
 import pyoxigraph as ox
 
@@ -55,6 +56,8 @@ class Description:
     page: int
     more: bool                     # another page of incoming links exists
     extra: list[ox.Triple] = field(default_factory=list)   # ancestors' links, label statements
+    # Every statement of the nodes read whole (the resource, its nodes, its relationship nodes' nodes).
+    held: dict[ox.NamedNode | ox.BlankNode, list[ox.Triple]] = field(default_factory=dict)
 
     @property
     def found(self) -> bool:
@@ -78,11 +81,22 @@ def _triples(around: list[ox.Quad], subject) -> list[ox.Triple]:
     return list(dict.fromkeys(q.triple for q in around if q.subject == subject))
 
 
-def labels(store: ox.Store, terms: Iterable) -> dict[str, ox.Triple]:
+def _statements(store: ox.Store, terms: Iterable, predicates: list[ox.NamedNode], held: Mapping | None,
+                first: bool = False) -> Iterator[ox.Quad | ox.Triple]:
+    """`quads_for_subjects`, except that the terms whose statements are `held` already (a page's
+    own nodes) are read from them: on the embedded store an unlabelled node would cost a look-up
+    per label property, and on a remote one it lengthens the request."""
+    held, terms = held or {}, list(terms)
+    asked = quads_for_subjects(store, [t for t in terms if t not in held], predicates, first=first)
+    kept = (t for term in terms if term in held for t in held[term] if t.subject == term and t.predicate in predicates)
+    return chain(asked, kept)
+
+
+def labels(store: ox.Store, terms: Iterable, held: Mapping | None = None) -> dict[str, ox.Triple]:
     """Each term's label as an rdfs:label statement, from rdfs:label, skos:prefLabel or
     schema:name (in that order of preference), asked for all the terms at once."""
     found: dict[str, tuple[int, ox.Triple]] = {}
-    for q in quads_for_subjects(store, terms, LABELS, first=True):
+    for q in _statements(store, terms, LABELS, held, first=True):
         rank = LABELS.index(q.predicate)
         if rank < found.get(q.subject.value, (len(LABELS),))[0]:
             found[q.subject.value] = (rank, ox.Triple(q.subject, LABELS[0], q.object))
@@ -153,17 +167,19 @@ def _incoming(around: list[ox.Quad], iri: ox.NamedNode, page: int, size: int,
     return out, more
 
 
-def _relations(store: ox.Store, nodes: list, quiet: frozenset) -> dict[ox.NamedNode | ox.BlankNode, list[ox.Triple]]:
+def _relations(store: ox.Store, nodes: list, quiet: frozenset) -> tuple[dict, dict]:
     """Unlabelled subjects of incoming links are relationship nodes (an office held, a citation):
-    what each says, with the nodes it owns."""
+    what each says, with the nodes it owns; and those nodes' statements, each node on its own."""
     said: dict = {node: {} for node in nodes}
     for q in quads_for_subjects(store, nodes):
         if q.graph_name not in quiet:
             said[q.subject][q.triple] = None
     relations = {node: list(triples) for node, triples in said.items()}
-    for node, nodes in _owned(store, relations).items():
-        relations[node].extend(t for ts in nodes.values() for t in ts)
-    return relations
+    their_nodes: dict = {}
+    for node, owned in _owned(store, relations).items():
+        relations[node].extend(t for ts in owned.values() for t in ts)
+        their_nodes.update(owned)
+    return relations, their_nodes
 
 
 def describe(store: ox.Store, iri: ox.NamedNode, *, page: int = 1, size: int = 100,
@@ -184,13 +200,14 @@ def describe(store: ox.Store, iri: ox.NamedNode, *, page: int = 1, size: int = 1
     named: dict[str, str] = {}
     asked: set[str] = set()
     extra: list[ox.Triple] = list(up_links)
+    held = {iri: own, **owned}
 
     known = {} if known is None else known
 
     def add_labels(terms: Iterable, vocabulary: frozenset = frozenset()) -> None:
         new = list(dict.fromkeys(t for t in terms if isinstance(t, ox.NamedNode | ox.BlankNode) and t.value not in asked))
         asked.update(t.value for t in new)
-        found = labels(store, [t for t in new if t.value not in known])
+        found = labels(store, [t for t in new if t.value not in known], held)
         known.update((t.value, found.get(t.value)) for t in new if t in vocabulary and t.value not in known)
         for statement in (found.get(t.value) or known.get(t.value) for t in new):
             if statement is not None:
@@ -199,18 +216,21 @@ def describe(store: ox.Store, iri: ox.NamedNode, *, page: int = 1, size: int = 1
 
     subjects = list(dict.fromkeys(s for inc in incoming for s in inc.subjects))
     add_labels(subjects)
-    relations = _relations(store, [s for s in subjects if s.value not in named], quiet)
+    relations, their_nodes = _relations(store, [s for s in subjects if s.value not in named], quiet)
+    held.update(their_nodes)
     mentioned = [t for ts in (own, *owned.values(), *relations.values()) for t in ts]
     vocabulary = frozenset([*(inc.predicate for inc in incoming), *(m.predicate for m in mentioned),
                             *(m.object for m in mentioned if m.predicate == RDF_TYPE)])
     add_labels([iri, *ancestors, *(inc.predicate for inc in incoming),
                 *(t for m in mentioned for t in (m.subject, m.predicate, m.object))], vocabulary)
-    return Description(iri, own, owned, ancestors, incoming, relations, named, page, more, extra)
+    return Description(iri, own, owned, ancestors, incoming, relations, named, page, more, extra, held)
 
 
-def last_modified(store: ox.Store, d: Description) -> datetime | None:
+def last_modified(store: ox.Store, d: Description, records: str) -> datetime | None:
     """When anything the description shows last changed: the latest `dcterms:modified` of the
-    resource and of every record it names (labels, incoming links, relationship nodes)."""
-    terms = {d.iri.value, *d.labels, *(s.value for s in d.relations), *(o.value for o in d.owned)}
-    stamps = [q.object.value for q in quads_for_subjects(store, map(ox.NamedNode, terms), [MODIFIED])]
+    resource and of every record it names (labels, incoming links, relationship nodes). Only
+    records carry one (lod.changes: IRIs under `records`; the unlabelled nodes a record owns are
+    dated by it): vocabulary terms are not asked."""
+    shown = {d.iri, *d.relations, *(ox.NamedNode(v) for v in d.labels if v.startswith(records))}
+    stamps = [t.object.value for t in _statements(store, shown, [MODIFIED], d.held)]
     return datetime.fromisoformat(max(stamps)) if stamps else None

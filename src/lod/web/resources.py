@@ -152,7 +152,7 @@ def description(source: ox.Store, iri: str, doc_path: str,
     def render(fmt: Format, page: int) -> Rendered:
         d = describe(source, ox.NamedNode(iri), page=page, size=server().page_size,
                      quiet=frozenset([ox.NamedNode(f"{base()}graph/changes")]), known=known)
-        status, modified = (200, last_modified(source, d)) if d.found else (404, None)
+        status, modified = (200, last_modified(source, d, f"{base()}id/")) if d.found else (404, None)
         if fmt is not HTML:
             return Rendered(serialize(d.triples(), fmt), status, d.more, modified)
         if not d.found:

@@ -140,6 +140,14 @@ def test_unknown_iris_get_404_in_the_negotiated_form(server, accept, expected):
     assert get(server, "/no/such/path").status_code == 404
 
 
+@pytest.mark.parametrize("path", ["/id/person/%22", "/page/id/person/a%25", "/data/id/document/%7B%7D.ttl",
+                                  "/graph/%3Cscript%3E", "/page/id/%00"])
+def test_a_path_no_iri_can_be_written_from_is_a_404_that_says_why(server, path):
+    """A quote, a bracket, a stray % or a NUL cannot be in an IRI: nothing was minted there."""
+    r = get(server, path)
+    assert r.status_code == 404 and "not a valid IRI" in r.text
+
+
 def test_etag_and_last_modified_give_304(server):
     first = get(server, "/data/id/document/5.ttl", "*/*")
     etag, modified = first.headers["ETag"], first.headers["Last-Modified"]

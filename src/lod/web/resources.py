@@ -88,6 +88,17 @@ def link_header(alts: list[dict]) -> str:
     return ", ".join(f'<{a["href"]}>; rel="alternate"; type="{a["media_type"]}"' for a in alts)
 
 
+def minted(path: str) -> str:
+    """The IRI a request path names under the base. A path no IRI can be written from (a quote,
+    a bracket, a stray %) names nothing this dataset could have minted: 404, saying why."""
+    iri = base() + path
+    try:
+        ox.NamedNode(iri)
+    except ValueError as err:
+        abort(404, f"/{path}: nothing is published here, for <{iri}> is not a valid IRI ({err})")
+    return iri
+
+
 def page_number() -> int:
     raw = request.args.get("page", "1")
     if not raw.isdigit() or int(raw) < 1:
@@ -211,7 +222,7 @@ def entity(rest: str):
     """303 See Other from the thing to the document describing it (after checking it exists)."""
     if (gone := retired(rest, "id/")) is not None:
         return gone
-    iri, fmt, store = ox.NamedNode(base() + "id/" + rest), choose(RESOURCE), release().store
+    iri, fmt, store = ox.NamedNode(minted("id/" + rest)), choose(RESOURCE), release().store
     if next(store.quads_for_pattern(iri, None, None), None) is None and \
             next(store.quads_for_pattern(None, None, iri), None) is None:
         return represent(iri.value, fmt, f"/data/id/{rest}",
@@ -228,7 +239,7 @@ def entity(rest: str):
 def page(rest: str):
     if (gone := retired(rest, "page/id/")) is not None:
         return gone
-    iri, doc = base() + "id/" + rest, f"/data/id/{rest}"
+    iri, doc = minted("id/" + rest), f"/data/id/{rest}"
     return represent(iri, HTML, doc, description(release().store, iri, doc, vocabulary_labels()), negotiated=False)
 
 
@@ -241,7 +252,7 @@ def data(rest: str):
     fmt = fmt or choose(RESOURCE)
     if fmt is HTML:
         return redirect(f"/page/id/{stem}", code=303)
-    iri, doc = base() + "id/" + stem, f"/data/id/{stem}"
+    iri, doc = minted("id/" + stem), f"/data/id/{stem}"
     return represent(iri, fmt, doc, description(release().store, iri, doc, vocabulary_labels()),
                      negotiated=negotiated)
 
@@ -297,7 +308,7 @@ def void_store() -> ox.Store:
 @bp.get("/graph/<path:rest>")
 def graph(rest: str):
     """A named graph's IRI: its VoID description (size, dumps); the content is in the dumps."""
-    iri = f"{base()}graph/{_split_format(rest)[0]}"
+    iri = minted(f"graph/{_split_format(rest)[0]}")
     return _document(iri, lambda doc: description(void_store(), iri, doc))
 
 

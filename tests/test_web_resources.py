@@ -148,6 +148,15 @@ def test_a_path_no_iri_can_be_written_from_is_a_404_that_says_why(server, path):
     assert r.status_code == 404 and "not a valid IRI" in r.text
 
 
+def test_the_headers_of_a_page_hold_its_address_percent_encoded(server):
+    """An IRI may hold any Unicode character, a header only ASCII: the Link and Content-Location
+    of a path beyond Latin-1 are percent-encoded (written raw, gunicorn answered 500)."""
+    r = get(server, "/data/id/person/%E2%80%AE", "text/turtle")
+    assert r.status_code == 404 and "</data/id/person/%E2%80%AE.ttl>" in r.headers["Link"]
+    assert r.headers["Content-Location"] == "/data/id/person/%E2%80%AE.ttl"
+    assert get(server, "/page/id/person/%E6%97%A5%E6%9C%AC").status_code == 404
+
+
 def test_etag_and_last_modified_give_304(server):
     first = get(server, "/data/id/document/5.ttl", "*/*")
     etag, modified = first.headers["ETag"], first.headers["Last-Modified"]

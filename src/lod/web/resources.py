@@ -16,6 +16,7 @@ from functools import cached_property
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request
+from werkzeug.urls import iri_to_uri
 
 from lod.config import Server
 from lod.vocab import prefixes
@@ -79,7 +80,9 @@ def json_ld_script(triples) -> str:
 
 
 def alternates(path: str) -> list[dict]:
-    """The explicit per-format URLs of one document (HTML page first)."""
+    """The explicit per-format URLs of one document (HTML page first), as URIs: they also go
+    into the Link header, which carries ASCII only (an IRI's other characters percent-encoded)."""
+    path = iri_to_uri(path)
     return [{"name": f.name.upper() if f is not HTML else "HTML", "media_type": f.media_type,
              "href": f"{path}.{f.name}" if f is not HTML else path} for f in RESOURCE]
 
@@ -145,10 +148,10 @@ def represent(key: str, fmt: Format, doc_path: str, render: Callable[[Format, in
     response = Response(rendered.body, rendered.status, content_type=fmt.content_type)
     links = link_header(alternates(doc_path))
     if rendered.more:
-        links += f', <{request.path}?page={page + 1}>; rel="next"'
+        links += f', <{iri_to_uri(request.path)}?page={page + 1}>; rel="next"'
     response.headers["Link"] = links
     if negotiated:
-        response.headers["Content-Location"] = doc_path if fmt is HTML else f"{doc_path}.{fmt.name}"
+        response.headers["Content-Location"] = iri_to_uri(doc_path if fmt is HTML else f"{doc_path}.{fmt.name}")
     return conditional(response, rendered.etag, rendered.modified or rel.modified, negotiated=negotiated)
 
 

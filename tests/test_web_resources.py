@@ -157,6 +157,21 @@ def test_the_headers_of_a_page_hold_its_address_percent_encoded(server):
     assert get(server, "/page/id/person/%E6%97%A5%E6%9C%AC").status_code == 404
 
 
+ODD = ["%22", "%25", "%7B%7D", "%3Cx%3E", "%00", "%0D%0AX-Injected:%201", "%E2%80%AE", "%E6%97%A5", "%C3%BC",
+       "a%20b", "%5C", "o'brien", "..%2F..", "x" * 2000]
+
+
+def test_no_odd_path_makes_a_server_error(server):
+    """Every route that takes a path, given characters an IRI cannot hold or rarely does, answers
+    with a client status, never a 5xx."""
+    for prefix in ("/id/", "/id/person/", "/page/id/", "/data/id/", "/data/id/document/", "/graph/", "/changes/",
+                   "/browse/", "/dumps/", "/releases/"):
+        for odd in ODD:
+            for accept in ("text/html", "text/turtle"):
+                r = get(server, prefix + odd, accept)
+                assert r.status_code < 500, (prefix + odd, accept, r.status_code)
+
+
 def test_etag_and_last_modified_give_304(server):
     first = get(server, "/data/id/document/5.ttl", "*/*")
     etag, modified = first.headers["ETag"], first.headers["Last-Modified"]

@@ -20,22 +20,9 @@ import time
 from pathlib import Path
 
 from serving import synthetic
+from conftest import Counting  # noqa: E402  (tests/, on the path by serving)
 from lod import config as lod_config
 from lod.web import create_app, warm
-
-
-class Counting:
-    """The release's store, counting the triple patterns asked of it."""
-
-    def __init__(self, store):
-        self.store, self.asked = store, 0
-
-    def quads_for_pattern(self, *pattern):
-        self.asked += 1
-        return self.store.quads_for_pattern(*pattern)
-
-    def __getattr__(self, name: str):
-        return getattr(self.store, name)
 
 
 def measure(client, store: Counting, paths: list[str]) -> dict:

@@ -106,6 +106,21 @@ def _uploaded(built_edition, store_settings: str, folder: Path) -> tuple[Config,
     return config, result
 
 
+class Counting:
+    """A store that counts the triple patterns asked of it (the rest passed through). Shared with
+    bench/pages.py."""
+
+    def __init__(self, store: ox.Store):
+        self.store, self.asked = store, 0
+
+    def quads_for_pattern(self, *pattern):
+        self.asked += 1
+        return self.store.quads_for_pattern(*pattern)
+
+    def __getattr__(self, name: str):
+        return getattr(self.store, name)
+
+
 def evict(files: Iterable[Path]) -> None:
     """Drop files from the OS page cache (the kernel keeps none of their clean pages): the state
     after a reboot. Shared with the serving benchmark's --cold."""

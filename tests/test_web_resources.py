@@ -15,7 +15,7 @@ import requests
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDFS, VOID
 
-from conftest import BASE, select
+from conftest import BASE, Counting, select
 from lod.web import create_app
 from lod.web.describe import LABELS, describe, labels
 from lod.web.published import Release
@@ -87,17 +87,6 @@ def test_incoming_links_are_paged(server, built_edition):
     second = get(server, "/page/id/archive/rtskhidni/f558/op1/d5388?page=2")
     assert second.status_code == 200 and 'rel="prev"' in second.text
     assert get(server, "/page/id/document/5?page=zero").status_code == 400
-
-
-class Counting:
-    """A store that counts the triple patterns asked of it."""
-
-    def __init__(self, store: ox.Store):
-        self.store, self.asked = store, 0
-
-    def quads_for_pattern(self, *pattern):
-        self.asked += 1
-        return self.store.quads_for_pattern(*pattern)
 
 
 def test_labels_of_properties_and_classes_are_asked_once_per_release(built_edition):

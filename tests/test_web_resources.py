@@ -16,7 +16,8 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDFS, VOID
 
 from conftest import BASE, Counting, select
-from lod.web import create_app
+from lod.changes import spread_records
+from lod.web import WARM_PAGES, create_app, warm
 from lod.web.describe import LABELS, describe, labels
 from lod.web.published import Release
 
@@ -330,3 +331,16 @@ def test_a_memo_is_made_once_however_many_threads_ask_for_it(tmp_path):
     with ThreadPoolExecutor(4) as pool:
         got = list(pool.map(lambda _: rel.cached("slow", make), range(4)))
     assert len(made) == 1 and all(memo is made[0] for memo in got)
+
+
+def test_a_worker_renders_pages_of_each_kind_of_record_before_it_serves(built_edition):
+    """The store's first reads (its index and filter blocks, tens of MB at a million letters) are
+    paid by the warm step, not by the first visitors: pages of records spread over the list are
+    rendered, not only its first lines (all of one kind)."""
+    config, result, _ = built_edition
+    app = create_app(config)
+    warm(app)
+    spread = spread_records(result.path, WARM_PAGES)
+    assert len({path.split("/")[1] for path in spread}) >= 3   # archival units, documents, persons…
+    rendered = {key[1] for key in app.extensions["lod.responses"]}
+    assert {BASE + path for path in spread} <= rendered

@@ -164,6 +164,24 @@ def read_records(release: Path) -> dict[str, tuple[str, str]]:
     return out
 
 
+def spread_records(release: Path, n: int) -> list[str]:
+    """The paths of about `n` records spread over a published release's list (sorted by path, so
+    over its kinds of record), found by seeking, not by reading the whole list; none for a
+    release published before the list existed."""
+    try:
+        with (release / RECORDS_FILE).open("rb") as lines:
+            size, found = lines.seek(0, io.SEEK_END), []
+            for i in range(n):
+                lines.seek(size * i // n)
+                if i:
+                    lines.readline()   # the rest of the line the seek fell into
+                if line := lines.readline():
+                    found.append(line.split(b"\t", 1)[0].decode("utf-8"))
+            return list(dict.fromkeys(found))
+    except FileNotFoundError:
+        return []
+
+
 def write_records(out: Path, index: dict[str, tuple[str, str]]) -> None:
     (out / RECORDS_FILE).write_text("".join(f"{p}\t{d}\t{m}\n" for p, (d, m) in sorted(index.items())),
                                     encoding="utf-8")

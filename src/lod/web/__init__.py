@@ -12,12 +12,14 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from cachetools import LRUCache
 from flask import Flask, Response, current_app, render_template, request
 from flask_cors import CORS
 from werkzeug.exceptions import HTTPException
 
+from lod.changes import spread_records
 from lod.config import Config
 from lod.store import StoreError
 from lod.web import changes, dumps, pages, reconcile, resources, sparql
@@ -26,6 +28,7 @@ from lod.web.present import Presenter
 from lod.web.published import NoRelease, Published, Release
 
 log = logging.getLogger(__name__)
+WARM_PAGES = 5   # records whose pages a worker renders before it serves (see _render_first_pages)
 EXPOSED = ["ETag", "Link", "Location", "Content-Location", "Last-Modified", sparql.TRUNCATED_HEADER]
 
 
@@ -39,7 +42,7 @@ def create_app(config: Config, *, kill_on_timeout: bool = False) -> Flask:
     # A remote engine's query ends with its HTTP request; only Oxigraph's needs the process to end.
     kill_on_timeout = kill_on_timeout and config.store.backend == "embedded"
     app.config.update(LOD=config, LOD_KILL_ON_TIMEOUT=kill_on_timeout, JSON_SORT_KEYS=False)
-    app.extensions["lod.published"] = Published(config, prepare=_prepare)
+    app.extensions["lod.published"] = Published(config, prepare=partial(_prepare, app))
     app.extensions["lod.presenter"] = Presenter(config.dataset.base_iri)
     size = config.server.cache_mib << 20   # rendered representations per worker; 0 turns it off
     app.extensions["lod.responses"] = LRUCache(maxsize=size, getsizeof=lambda r: len(r.body)) if size else None
@@ -67,13 +70,29 @@ def warm(app: Flask) -> None:
     published.preparing.join()
 
 
-def _prepare(rel: Release) -> None:
-    """Make a release's slowest per-worker memo, the reconciliation matcher (over a second at a
-    million letters), ahead of the first reconciliation query that would wait for it."""
+def _prepare(app: Flask, rel: Release) -> None:
+    """Do, ahead of the requests that would wait for it, a release's slowest per-worker work: make
+    the reconciliation matcher (over a second at a million letters), then render a few pages."""
     try:
         reconcile.matcher_of(rel)
     except Exception as err:  # the first query will say what is wrong
         log.warning("the reconciliation matcher of release %s was not made ahead of requests: %s", rel.id, err)
+    _render_first_pages(app, rel)
+
+
+def _render_first_pages(app: Flask, rel: Release) -> None:
+    """A worker's first resource page reads the store's index and filter blocks: at a million
+    letters about 35 MB and 50-70 ms, and a few MB more for each of the next pages. Rendering a
+    few records' pages here (spread over the kinds of record) keeps that from the first visitors
+    and those queued behind them, and compiles the page templates too (docs/performance.md)."""
+    client = app.test_client()
+    for path in spread_records(rel.path, WARM_PAGES):
+        try:
+            status = client.get(f"/page/{path}").status_code
+        except Exception as err:  # its visitors will be told what is wrong
+            status = err
+        if status != 200:
+            log.warning("release %s: the page of %s was not rendered ahead of requests (%s)", rel.id, path, status)
 
 
 def _site() -> dict:

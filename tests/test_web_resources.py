@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import hashlib
 import json
 import re
+import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -344,3 +346,17 @@ def test_a_worker_renders_pages_of_each_kind_of_record_before_it_serves(built_ed
     assert len({path.split("/")[1] for path in spread}) >= 3   # archival units, documents, persons…
     rendered = {key[1] for key in app.extensions["lod.responses"]}
     assert {BASE + path for path in spread} <= rendered
+
+
+def test_a_worker_over_a_remote_engine_asks_it_nothing_before_it_serves(built_edition, tmp_path):
+    """The engine's cache is warmed by every worker's traffic, and one that hangs would hold each
+    new worker in its warm step past gunicorn's timeout: no page is rendered there."""
+    config = built_edition[0]
+    silent = socket.create_server(("127.0.0.1", 0))   # accepts connections, never answers
+    silent.settimeout(0.5)
+    query = f"http://127.0.0.1:{silent.getsockname()[1]}/sparql"
+    remote = dataclasses.replace(config, store=dataclasses.replace(config.store, backend="remote", query=query))
+    with silent:
+        warm(create_app(remote))
+        with pytest.raises(TimeoutError):
+            silent.accept()

@@ -72,12 +72,15 @@ def warm(app: Flask) -> None:
 
 def _prepare(app: Flask, rel: Release) -> None:
     """Do, ahead of the requests that would wait for it, a release's slowest per-worker work: make
-    the reconciliation matcher (over a second at a million letters), then render a few pages."""
+    the reconciliation matcher (over a second at a million letters), then, on the embedded store,
+    render a few pages. Not on a remote one: its cache is the engine's, warmed by every worker's
+    traffic, and an engine that hangs would hold each new worker past gunicorn's timeout."""
     try:
         reconcile.matcher_of(rel)
     except Exception as err:  # the first query will say what is wrong
         log.warning("the reconciliation matcher of release %s was not made ahead of requests: %s", rel.id, err)
-    _render_first_pages(app, rel)
+    if app.config["LOD"].store.backend == "embedded":
+        _render_first_pages(app, rel)
 
 
 def _render_first_pages(app: Flask, rel: Release) -> None:

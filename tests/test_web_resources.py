@@ -343,12 +343,12 @@ def test_a_worker_renders_pages_of_each_kind_of_record_before_it_serves(built_ed
     app = create_app(config)
     warm(app)
     spread = spread_records(result.path, WARM_PAGES)
-    assert len({path.split("/")[1] for path in spread}) >= 3   # archival units, documents, persons…
+    assert len({path.split("/")[1] for path in spread}) >= 3   # archives, documents, offices…
     rendered = {key[1] for key in app.extensions["lod.responses"]}
     assert {BASE + path for path in spread} <= rendered
 
 
-def test_a_worker_over_a_remote_engine_asks_it_nothing_before_it_serves(built_edition, tmp_path):
+def test_a_worker_over_a_remote_engine_asks_it_nothing_before_it_serves(built_edition):
     """The engine's cache is warmed by every worker's traffic, and one that hangs would hold each
     new worker in its warm step past gunicorn's timeout: no page is rendered there."""
     config = built_edition[0]

@@ -111,10 +111,11 @@ class Counting:
     bench/pages.py."""
 
     def __init__(self, store: ox.Store):
-        self.store, self.asked = store, 0
+        self.store, self.asked, self.patterns = store, 0, []
 
     def quads_for_pattern(self, *pattern):
         self.asked += 1
+        self.patterns.append(pattern)
         return self.store.quads_for_pattern(*pattern)
 
     def __getattr__(self, name: str):

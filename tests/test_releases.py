@@ -220,5 +220,7 @@ def test_a_release_without_a_browse_index_says_so_instead_of_failing(first):
             answer = requests.get(f"{url}/browse/persons", timeout=10)
             assert answer.status_code == 503 and "index.sqlite" in answer.text
             assert requests.get(f"{url}/browse/organisations", timeout=10).status_code == 200
+            page = requests.get(f"{url}/page/id/person/bukharin", timeout=10)   # names from the store
+            assert page.status_code == 200 and "Bukharin" in page.text
     finally:
         moved.rename(one.path / "index.sqlite")

@@ -8,8 +8,10 @@ import hashlib
 import json
 import re
 import socket
+import sqlite3
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 
 import pyoxigraph as ox
 import pytest
@@ -20,7 +22,8 @@ from rdflib.namespace import RDFS, VOID
 from conftest import BASE, Counting, select
 from lod.changes import spread_records
 from lod.web import WARM_PAGES, create_app, warm
-from lod.web.describe import LABELS, describe, labels
+from lod import index
+from lod.web.describe import LABELS, MODIFIED, describe, labels, last_modified
 from lod.web.published import Release
 
 ENTITIES = ["document/5", "person/bukharin", "organisation/politburo", "place/sochi",
@@ -122,6 +125,38 @@ def test_a_label_is_the_preferred_one_and_asked_no_further_than_it():
     assert labels(counting, [name_only])[name_only.value].object.value == "name" and counting.asked == 4
     held = {name_only: [ox.Triple(name_only, LABELS[1], ox.Literal("held"))]}   # statements read already
     assert labels(counting, [name_only], held)[name_only.value].object.value == "held" and counting.asked == 4
+
+
+def test_pages_name_and_date_the_iris_they_show_from_the_index_cards(built_edition):
+    """The index's cards (lod.index): the same descriptions and last changes as asking the store,
+    which is asked for no IRI's label or last change."""
+    _, result, store = built_edition
+    cards, counting = Release(result.path, BASE, lambda *_: store).cards, Counting(store)
+    for entity in ENTITIES:
+        iri = ox.NamedNode(BASE + "id/" + entity)
+        carded, fresh = describe(counting, iri, cards=cards), describe(store, iri)
+        assert (carded.triples(), carded.labels) == (fresh.triples(), fresh.labels)
+        assert last_modified(counting, carded, f"{BASE}id/", cards) == last_modified(store, fresh, f"{BASE}id/")
+    assert counting.asked and not [p for p in counting.patterns if len(p) > 1 and p[1] in (*LABELS, MODIFIED)]
+
+
+def test_a_card_names_an_iri_by_its_preferred_label_and_dates_it_by_its_last_change(tmp_path):
+    store, stamp = ox.Store(), ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")
+    both, number, dated = (ox.NamedNode(BASE + f"id/{name}") for name in ("both", "number", "dated"))
+    graphs = [ox.NamedNode(BASE + "graph/one"), ox.NamedNode(BASE + "graph/two")]
+    for s, p, o, g in [(both, LABELS[1], ox.Literal("pref", language="en"), 0), (both, LABELS[0], ox.Literal("label"), 1),
+                       (both, MODIFIED, ox.Literal("2026-01-02T00:00:00Z", datatype=stamp), 0),
+                       (both, MODIFIED, ox.Literal("2026-03-04T00:00:00Z", datatype=stamp), 1),
+                       (number, LABELS[2], ox.Literal(7), 0),
+                       (dated, MODIFIED, ox.Literal("2026-01-02T00:00:00Z", datatype=stamp), 0)]:
+        store.add(ox.Quad(s, p, o, graphs[g]))
+    index.write(store, tmp_path / index.FILE_NAME, BASE)
+    with closing(sqlite3.connect(tmp_path / index.FILE_NAME)) as db:
+        found = index.cards(db, [both.value, number.value, dated.value, BASE + "id/unknown"])
+    assert found == {both.value: ("label", None, None, "2026-03-04T00:00:00Z"),
+                     number.value: ("7", None, "http://www.w3.org/2001/XMLSchema#integer", None),
+                     dated.value: (None, None, None, "2026-01-02T00:00:00Z")}
+    assert labels(store, [number])[number.value].object == ox.Literal(7)
 
 
 @pytest.mark.parametrize("accept,expected", [("text/html", "text/html"), ("text/turtle", "text/turtle"),

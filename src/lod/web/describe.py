@@ -8,20 +8,22 @@ A description holds:
     relationship nodes (an office held, a citation) and are described inline;
   * a label for every IRI it mentions.
 Everything is read with the store's triple-pattern API: no query parsing on the hot path of the
-embedded store; on a remote store the resource's statements and links in, each level of its owned
+embedded store, and the labels and last changes of the IRIs a page names come from the release
+index's cards where it has them (lod.index), in one SQLite query; on a remote store the resource's statements and links in, each level of its owned
 nodes, the labels, relationship nodes and last changes of a page are each one request
 (`lod.store.quads_around`, `quads_for_subjects`), not one per term.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain
 
 import pyoxigraph as ox
 
+from lod.index import Card
 from lod.store import quads_around, quads_for_subjects
 from lod.vocab import LABEL_PROPERTIES
 
@@ -33,6 +35,7 @@ CONTAINERS = [ox.NamedNode("https://www.ica.org/standards/RiC/ontology#isOrWasIn
               ox.NamedNode("https://www.ica.org/standards/RiC/ontology#hasOrHadHolder")]
 MAX_DEPTH = 8
 MODIFIED = ox.NamedNode("http://purl.org/dc/terms/modified")   # a record's last change (lod.changes)
+Cards = Callable[[Iterable[str]], Mapping[str, Card]]   # a release's lod.index.cards
 
 
 @dataclass
@@ -92,15 +95,33 @@ def _statements(store: ox.Store, terms: Iterable, predicates: list[ox.NamedNode]
     return chain(asked, kept)
 
 
-def labels(store: ox.Store, terms: Iterable, held: Mapping | None = None) -> dict[str, ox.Triple]:
+def _carded(terms: list, cards: Cards | None) -> tuple[list[tuple[ox.NamedNode, Card]], list]:
+    """The IRIs among `terms` that have a card, with it, and the terms left to ask the store (all
+    of them without cards; blank nodes have none)."""
+    if cards is None:
+        return [], terms
+    iris = {t.value: t for t in terms if isinstance(t, ox.NamedNode)}
+    return [(iris[iri], card) for iri, card in cards(iris).items()], [t for t in terms if not isinstance(t, ox.NamedNode)]
+
+
+def _name(term: ox.NamedNode, card: Card) -> ox.Triple:
+    label, language, datatype, _ = card
+    return ox.Triple(term, LABELS[0], ox.Literal(label, language=language,
+                                                 datatype=ox.NamedNode(datatype) if datatype else None))
+
+
+def labels(store: ox.Store, terms: Iterable, held: Mapping | None = None,
+           cards: Cards | None = None) -> dict[str, ox.Triple]:
     """Each term's label as an rdfs:label statement, from rdfs:label, skos:prefLabel or
     schema:name (in that order of preference), asked for all the terms at once."""
+    carded, terms = _carded(list(terms), cards)
     found: dict[str, tuple[int, ox.Triple]] = {}
     for q in _statements(store, terms, LABELS, held, first=True):
         rank = LABELS.index(q.predicate)
         if rank < found.get(q.subject.value, (len(LABELS),))[0]:
             found[q.subject.value] = (rank, ox.Triple(q.subject, LABELS[0], q.object))
-    return {value: statement for value, (_, statement) in found.items()}
+    named = {term.value: _name(term, card) for term, card in carded if card[0] is not None}
+    return named | {value: statement for value, (_, statement) in found.items()}
 
 
 def label_statement(store: ox.Store, term) -> ox.Triple | None:
@@ -184,14 +205,16 @@ def _relations(store: ox.Store, nodes: list, quiet: frozenset) -> tuple[dict, di
 
 def describe(store: ox.Store, iri: ox.NamedNode, *, page: int = 1, size: int = 100,
              quiet: frozenset[ox.NamedNode] = frozenset(),
-             known: dict[str, ox.Triple | None] | None = None) -> Description:
+             known: dict[str, ox.Triple | None] | None = None, cards: Cards | None = None) -> Description:
     """`quiet` graphs (the changelog) add to the resource's own statements only: their links into
     it (activities naming it) and their statements about related nodes (last changed) are left out.
 
     `known`: the labels of vocabulary terms (properties, classes) asked already, kept by the caller
     for the release. Every page names the same few hundred, most with no label in the store, and
     each unlabelled term costs a lookup per label property (at 1M letters, half the label lookups
-    of a person page)."""
+    of a person page).
+
+    `cards`: the release index's (lod.index), for the labels of IRIs."""
     around = list(quads_around(store, [iri]))
     own = _triples(around, iri)
     owned = _owned(store, {iri: own})[iri]
@@ -207,7 +230,7 @@ def describe(store: ox.Store, iri: ox.NamedNode, *, page: int = 1, size: int = 1
     def add_labels(terms: Iterable, vocabulary: frozenset = frozenset()) -> None:
         new = list(dict.fromkeys(t for t in terms if isinstance(t, ox.NamedNode | ox.BlankNode) and t.value not in asked))
         asked.update(t.value for t in new)
-        found = labels(store, [t for t in new if t.value not in known], held)
+        found = labels(store, [t for t in new if t.value not in known], held, cards)
         known.update((t.value, found.get(t.value)) for t in new if t in vocabulary and t.value not in known)
         for statement in (found.get(t.value) or known.get(t.value) for t in new):
             if statement is not None:
@@ -226,11 +249,13 @@ def describe(store: ox.Store, iri: ox.NamedNode, *, page: int = 1, size: int = 1
     return Description(iri, own, owned, ancestors, incoming, relations, named, page, more, extra, held)
 
 
-def last_modified(store: ox.Store, d: Description, records: str) -> datetime | None:
+def last_modified(store: ox.Store, d: Description, records: str, cards: Cards | None = None) -> datetime | None:
     """When anything the description shows last changed: the latest `dcterms:modified` of the
     resource and of every record it names (labels, incoming links, relationship nodes). Only
     records carry one (lod.changes: IRIs under `records`; the unlabelled nodes a record owns are
     dated by it): vocabulary terms are not asked."""
-    shown = {d.iri, *d.relations, *(ox.NamedNode(v) for v in d.labels if v.startswith(records))}
-    stamps = [t.object.value for t in _statements(store, shown, [MODIFIED], d.held)]
+    shown = [d.iri, *d.relations, *(ox.NamedNode(v) for v in d.labels if v.startswith(records))]
+    carded, shown = _carded(list(dict.fromkeys(shown)), cards)
+    stamps = [card[3] for _, card in carded if card[3] is not None]
+    stamps += [t.object.value for t in _statements(store, shown, [MODIFIED], d.held)]
     return datetime.fromisoformat(max(stamps)) if stamps else None

@@ -12,7 +12,7 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -79,12 +79,33 @@ class Release:
     def index(self) -> Iterator[sqlite3.Connection]:
         """A read-only connection to the release's browse, search and reconciliation index
         (lod.index), closed after use."""
+        with closing(self._connect()) as db:
+            yield db
+
+    def _connect(self) -> sqlite3.Connection:
         path = self.path / index.FILE_NAME
         if not path.exists():
             raise NoRelease(f"release {self.id} has no {index.FILE_NAME} (published before the index "
                             "existed): run `lod build` to publish one that has")
-        with closing(sqlite3.connect(f"{path.as_uri()}?mode=ro&immutable=1", uri=True)) as db:
-            yield db
+        return sqlite3.connect(f"{path.as_uri()}?mode=ro&immutable=1", uri=True)
+
+    @cached_property
+    def cards(self) -> Callable[[Iterable[str]], dict[str, index.Card]] | None:
+        """The index's cards (lod.index.cards), read on one connection per thread that asks
+        (every resource page asks, so opening one each time would cost more than the query);
+        None for a release whose index has none, whose pages then ask the store."""
+        if not (self.path / index.FILE_NAME).exists():
+            return None
+        with self.index() as db:
+            if not index.has_cards(db):
+                return None
+        connections = threading.local()
+
+        def read(iris: Iterable[str]) -> dict[str, index.Card]:
+            if not hasattr(connections, "db"):
+                connections.db = self._connect()
+            return index.cards(connections.db, iris)
+        return read
 
     def cached(self, key: str, make):
         """Per-release memo (browse trees, list sections, the matcher's name forms): made once per

@@ -7,11 +7,12 @@ A description holds:
   * its incoming links, counted per property and paged; unlabelled subjects of incoming links are
     relationship nodes (an office held, a citation) and are described inline;
   * a label for every IRI it mentions.
-Everything is read with the store's triple-pattern API: no query parsing on the hot path of the
-embedded store, and the labels and last changes of the IRIs a page names come from the release
-index's cards where it has them (lod.index), in one SQLite query; on a remote store the resource's statements and links in, each level of its owned
-nodes, the labels, relationship nodes and last changes of a page are each one request
-(`lod.store.quads_around`, `quads_for_subjects`), not one per term.
+The labels and last changes of the IRIs a page shows come from the release index's cards
+(lod.index), in one SQLite query per page. The rest is read with the store's triple-pattern API:
+no query parsing on the hot path of the embedded store; on a remote store the resource's
+statements and links in, each level of its owned nodes, and its relationship nodes are each one
+request (`lod.store.quads_around`, `quads_for_subjects`), not one per term. Without cards (an
+index written before them) labels and last changes are asked of the store in the same way.
 """
 
 from __future__ import annotations

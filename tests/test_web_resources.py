@@ -7,6 +7,7 @@ import gzip
 import hashlib
 import json
 import re
+import shutil
 import socket
 import sqlite3
 import time
@@ -138,6 +139,16 @@ def test_pages_name_and_date_the_iris_they_show_from_the_index_cards(built_editi
         assert (carded.triples(), carded.labels) == (fresh.triples(), fresh.labels)
         assert last_modified(counting, carded, f"{BASE}id/", cards) == last_modified(store, fresh, f"{BASE}id/")
     assert counting.asked and not [p for p in counting.patterns if len(p) > 1 and p[1] in (*LABELS, MODIFIED)]
+
+
+def test_a_release_whose_index_has_no_cards_has_its_pages_named_from_the_store(built_edition, tmp_path):
+    """An index written before the cards existed: `Release.cards` is None, so describe asks the store."""
+    _, result, store = built_edition
+    shutil.copy(result.path / index.FILE_NAME, tmp_path / index.FILE_NAME)
+    with closing(sqlite3.connect(tmp_path / index.FILE_NAME)) as db, db:
+        db.execute("DROP TABLE cards")
+    assert Release(result.path, BASE, lambda *_: store).cards is not None
+    assert Release(tmp_path, BASE, lambda *_: store).cards is None
 
 
 def test_a_card_names_an_iri_by_its_preferred_label_and_dates_it_by_its_last_change(tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import gzip
 import hashlib
 import json
@@ -11,6 +12,7 @@ import shutil
 import socket
 import sqlite3
 import time
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 
@@ -149,6 +151,20 @@ def test_a_release_whose_index_has_no_cards_has_its_pages_named_from_the_store(b
         db.execute("DROP TABLE cards")
     assert Release(result.path, BASE, lambda *_: store).cards is not None
     assert Release(tmp_path, BASE, lambda *_: store).cards is None
+
+
+def test_a_release_whose_pages_read_its_cards_is_freed_once_dropped(built_edition):
+    """By reference counting, not left to the collector (a switch would keep the old store open)."""
+    _, result, store = built_edition
+    rel = Release(result.path, BASE, lambda *_: store)
+    assert rel.cards([BASE + "id/person/bukharin"])
+    released = weakref.ref(rel)
+    gc.disable()
+    try:
+        del rel
+        assert released() is None
+    finally:
+        gc.enable()
 
 
 def test_a_card_names_an_iri_by_its_preferred_label_and_dates_it_by_its_last_change(tmp_path):

@@ -79,31 +79,28 @@ class Release:
     def index(self) -> Iterator[sqlite3.Connection]:
         """A read-only connection to the release's browse, search and reconciliation index
         (lod.index), closed after use."""
-        with closing(self._connect()) as db:
-            yield db
-
-    def _connect(self) -> sqlite3.Connection:
         path = self.path / index.FILE_NAME
         if not path.exists():
             raise NoRelease(f"release {self.id} has no {index.FILE_NAME} (published before the index "
                             "existed): run `lod build` to publish one that has")
-        return sqlite3.connect(f"{path.as_uri()}?mode=ro&immutable=1", uri=True)
+        with closing(_read_only(path)) as db:
+            yield db
 
     @cached_property
     def cards(self) -> Callable[[Iterable[str]], dict[str, index.Card]] | None:
         """The index's cards (lod.index.cards), read on one connection per thread that asks
         (every resource page asks, so opening one each time would cost more than the query);
         None for a release whose index has none, whose pages then ask the store."""
-        if not (self.path / index.FILE_NAME).exists():
+        path, connections = self.path / index.FILE_NAME, threading.local()
+        if not path.exists():
             return None
-        with self.index() as db:
+        with closing(_read_only(path)) as db:
             if not index.has_cards(db):
                 return None
-        connections = threading.local()
 
-        def read(iris: Iterable[str]) -> dict[str, index.Card]:
+        def read(iris: Iterable[str]) -> dict[str, index.Card]:   # not bound to self: no cycle to collect
             if not hasattr(connections, "db"):
-                connections.db = self._connect()
+                connections.db = _read_only(path)
             return index.cards(connections.db, iris)
         return read
 
@@ -118,6 +115,10 @@ class Release:
                 if key not in self.cache:
                     self.cache[key] = _made_frozen(make)
         return self.cache[key]
+
+
+def _read_only(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(f"{path.as_uri()}?mode=ro&immutable=1", uri=True)
 
 
 def _made_frozen(make: Callable[[], object]) -> object:

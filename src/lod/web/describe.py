@@ -24,7 +24,7 @@ from itertools import chain
 
 import pyoxigraph as ox
 
-from lod.index import Card
+from lod.index import MODIFIED as MODIFIED_IRI, Card
 from lod.store import quads_around, quads_for_subjects
 from lod.vocab import LABEL_PROPERTIES
 
@@ -35,7 +35,7 @@ CONTAINERS = [ox.NamedNode("https://www.ica.org/standards/RiC/ontology#isOrWasIn
               ox.NamedNode("http://www.w3.org/ns/org#unitOf"),
               ox.NamedNode("https://www.ica.org/standards/RiC/ontology#hasOrHadHolder")]
 MAX_DEPTH = 8
-MODIFIED = ox.NamedNode("http://purl.org/dc/terms/modified")   # a record's last change (lod.changes)
+MODIFIED = ox.NamedNode(MODIFIED_IRI)   # a record's last change (lod.changes)
 Cards = Callable[[Iterable[str]], Mapping[str, Card]]   # a release's lod.index.cards
 
 
@@ -215,7 +215,7 @@ def describe(store: ox.Store, iri: ox.NamedNode, *, page: int = 1, size: int = 1
     each unlabelled term costs a lookup per label property (at 1M letters, half the label lookups
     of a person page).
 
-    `cards`: the release index's (lod.index), for the labels of IRIs."""
+    `cards`: the release index's (lod.index), for the labels of IRIs (last changes: `last_modified`)."""
     around = list(quads_around(store, [iri]))
     own = _triples(around, iri)
     owned = _owned(store, {iri: own})[iri]

@@ -6,9 +6,9 @@ rendered) — then the same release from Virtuoso (the remote backend, cache off
 data (the release's Turtle dump) with rdflib-endpoint. Each scenario runs wrk for --seconds with
 16 connections over a rotating list of URLs. First, wrk asks document and person pages none of
 them more than once (first visits, what a crawler meets: on the embedded store, blocks read for the
-first time; on a remote store, nothing remembered by the workers). With --cold the store is
-first dropped from the page cache, as after a reboot: `lod serve` reads it back in before it
-listens unless --no-warm-store. Prints
+first time; on a remote store, nothing remembered by the workers). With --cold the store and
+the index are first dropped from the page cache, as after a reboot: `lod serve` reads them back
+in before it listens unless --no-warm. Prints
 a Markdown table for docs/performance.md and writes bench/out/serving/<corpus>-<servers>[-cold][-unwarmed].json.
 
     make bench-serve          # the edition: .venv/bin/python bench/serving.py --seconds 15
@@ -339,10 +339,10 @@ def main() -> None:
                     help="[store] timeout: seconds per upload or update request (the swap is one)")
     ap.add_argument("--virtuoso-gb", type=float, default=4.0, help="memory given to Virtuoso's buffers")
     ap.add_argument("--cold", action="store_true",
-                    help="drop the release's embedded store from the OS page cache before each server starts "
-                         "(first visits as after a reboot; `lod serve` reads it back in before listening)")
-    ap.add_argument("--no-warm-store", action="store_true",
-                    help="[server] warm_store = false: the server listens at once, its store left where it is")
+                    help="drop the release's index and embedded store from the OS page cache before each server "
+                         "starts (first visits as after a reboot; `lod serve` reads them back in before listening)")
+    ap.add_argument("--no-warm", action="store_true",
+                    help="[server] warm_release = false: the server listens at once, its files left where they are")
     ap.add_argument("--virtuoso-loaded", action="store_true",
                     help="Virtuoso (bench/out/serving/virtuoso) holds the release from an earlier run: no upload")
     ap.add_argument("--whole-mix", action="store_true",
@@ -371,7 +371,7 @@ def main() -> None:
         settings = OUT / f"serve-{len(results)}.toml"
         settings.write_text(settings_text)
         if args.cold:
-            evict(files_of(release / "store"))
+            evict([release / index.FILE_NAME, *files_of(release / "store")])
         port, begun = free_port(), time.monotonic()
         proc = start([str(REPO / ".venv" / "bin" / "lod"), "--config", str(settings), "serve", "--port", str(port)],
                      f"http://127.0.0.1:{port}/", OUT / f"serve-{len(results)}.log")
@@ -414,7 +414,7 @@ def main() -> None:
             if args.whole_mix and cache:
                 continue
             measure(label, config.read_text() + f"[server]\nworkers = 2\ncache_mib = {cache}\n"
-                    f"warm_store = {str(not args.no_warm_store).lower()}\n", cache == 0)
+                    f"warm_release = {str(not args.no_warm).lower()}\n", cache == 0)
 
     if "virtuoso" in servers:   # the same release served from Virtuoso (remote backend), response cache off
         with Virtuoso(OUT / "virtuoso", memory_gb=args.virtuoso_gb) as engine:
@@ -434,7 +434,7 @@ def main() -> None:
             singles.extend(rdflib_endpoint(turtle, processes, scenarios, whole=args.whole_mix, seconds=args.seconds,
                                            cap_mib=args.rdflib_cap_gib * 1024, results=results, mixes=mixes))
 
-    variant = [name for name, on in (("cold", args.cold), ("unwarmed", args.no_warm_store), ("whole-mix", args.whole_mix)) if on]
+    variant = [name for name, on in (("cold", args.cold), ("unwarmed", args.no_warm), ("whole-mix", args.whole_mix)) if on]
     name = "-".join([corpus, *sorted(servers), *variant])
     (OUT / f"{name}.json").write_text(json.dumps({"machine": platform.platform(), "seconds": args.seconds,
                                                   "startups": startups, "results": results, "single_queries": singles,

@@ -437,22 +437,43 @@ def uncached(files: list[Path]) -> list[str]:
     return [name for held, size, name in (line.split(" ", 2) for line in out.splitlines()) if int(held) < int(size)]
 
 
-def test_the_embedded_store_is_read_into_memory_before_serving(built_edition):
-    """What a reboot leaves (the store out of the page cache) is undone before the server listens."""
-    files = files_of(built_edition[1].path / "store")
-    size = sum(file.stat().st_size for file in files)
-    evict(files)
-    if not uncached(files):
+def release_files(release: Path) -> tuple[list[Path], list[Path]]:
+    """A release's index and its store's files: what `lod serve` reads before it listens."""
+    return [release / "index.sqlite"], files_of(release / "store")
+
+
+def test_the_index_and_the_embedded_store_are_read_into_memory_before_serving(built_edition):
+    """What a reboot leaves (the release out of the page cache) is undone before the server listens."""
+    index, store = release_files(built_edition[1].path)
+    evict([*index, *store])
+    if not uncached([*index, *store]):
         pytest.skip("this filesystem keeps the files in memory whatever it is told")
     console = Console(record=True, width=200)
-    cli._warm_store(built_edition[1].path / "store", console)
-    assert uncached(files) == []
-    assert f"Read the store into memory ({size / 2**20:,.0f} MiB)" in console.export_text()
+    cli._warm(built_edition[1].path, console, store=True)
+    assert uncached([*index, *store]) == []
+    said = console.export_text()
+    for name, files in (("index", index), ("store", store)):
+        size = sum(file.stat().st_size for file in files)
+        assert f"Read the {name} into memory ({size / 2**20:,.0f} MiB)" in said
 
 
-def test_a_store_larger_than_the_memory_available_is_not_read_first(built_edition, monkeypatch):
-    monkeypatch.setattr(cli, "available_memory", lambda: 1024)
-    monkeypatch.setattr(cli, "read_into_page_cache", lambda *_: pytest.fail("the store was read"))
+def test_on_a_remote_store_only_the_index_is_read_into_memory(built_edition):
+    index, store = release_files(built_edition[1].path)
+    evict([*index, *store])
+    if not uncached([*index, *store]):
+        pytest.skip("this filesystem keeps the files in memory whatever it is told")
+    cli._warm(built_edition[1].path, Console(record=True, width=200), store=False)
+    assert uncached(index) == [] and uncached(store) != []
+
+
+def test_what_does_not_fit_in_the_memory_available_is_not_read_first(built_edition, monkeypatch):
+    """The index first (every page reads it), then the store if it fits in what is left."""
+    index, _ = release_files(built_edition[1].path)
+    monkeypatch.setattr(cli, "available_memory", lambda: index[0].stat().st_size + 1024)
+    read = []
+    monkeypatch.setattr(cli, "read_into_page_cache", lambda files, _: read.extend(files))
     console = Console(record=True, width=200)
-    cli._warm_store(built_edition[1].path / "store", console)
-    assert "exceed the 0.0 GiB available; first visits will wait on the disk" in console.export_text()
+    cli._warm(built_edition[1].path, console, store=True)
+    assert read == index
+    said = console.export_text()
+    assert "Not reading the store into memory first" in said and "first visits will wait on the disk." in said

@@ -11,7 +11,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import DownloadColumn, Progress, TransferSpeedColumn
 
-from lod import config as config_module
+from lod import config as config_module, index
 from lod.build import Pipeline, ValidationFailed, print_summary, read_record
 from lod.changes import IrisDropped
 from lod.config import Config
@@ -70,26 +70,34 @@ def cmd_serve(args: argparse.Namespace, console: Console) -> int:
         console.print("Nothing published yet: building the first release.")
         cmd_build(args, console)
     host, port, current = args.host or config.server.host, args.port or config.server.port, releases.link.resolve()
-    if config.server.warm_store and config.store.backend == "embedded":
-        _warm_store(current / "store", console)
+    if config.server.warm_release:
+        _warm(current, console, store=config.store.backend == "embedded")
     console.print(f"Serving release {current.name} at http://{host}:{port}/")
     serve.run(config, host, port, dev=args.dev)
     return 0
 
 
-def _warm_store(store: Path, console: Console) -> None:
-    """Read the published store into the page cache before the server listens ([server].warm_store)."""
-    files = files_of(store)
-    size, available = sum(file.stat().st_size for file in files), available_memory()
-    if available is not None and size > available:
-        console.print(f"Not reading the store into memory first: its {size / 2**30:.1f} GiB exceed the "
-                      f"{available / 2**30:.1f} GiB available; first visits will wait on the disk.")
-        return
-    columns = (*Progress.get_default_columns(), DownloadColumn(), TransferSpeedColumn())
-    with Progress(*columns, console=console) as bar:
-        task = bar.add_task("reading the store into memory", total=size)
-        read_into_page_cache(files, lambda n: bar.advance(task, n))
-    console.print(f"Read the store into memory ({size / 2**20:,.0f} MiB).")
+def _warm(release: Path, console: Console, *, store: bool) -> None:
+    """Read into the page cache, before the server listens ([server].warm_release), what pages
+    read: the release's index (every page reads its cards, on any backend), then, if `store`,
+    the embedded store. Each only if it fits in the memory still available."""
+    available = available_memory()
+    parts = {"index": [release / index.FILE_NAME], "store": files_of(release / "store") if store else []}
+    for name, files in parts.items():
+        files = [file for file in files if file.exists()]
+        size = sum(file.stat().st_size for file in files)
+        if not files:
+            continue
+        if available is not None and size > available:
+            console.print(f"Not reading the {name} into memory first: its {size / 2**30:.1f} GiB exceed the "
+                          f"{available / 2**30:.1f} GiB available; first visits will wait on the disk.")
+            continue
+        columns = (*Progress.get_default_columns(), DownloadColumn(), TransferSpeedColumn())
+        with Progress(*columns, console=console) as bar:
+            task = bar.add_task(f"reading the {name} into memory", total=size)
+            read_into_page_cache(files, lambda n: bar.advance(task, n))
+        console.print(f"Read the {name} into memory ({size / 2**20:,.0f} MiB).")
+        available = None if available is None else available - size
 
 
 def cmd_link(args: argparse.Namespace, console: Console) -> int:

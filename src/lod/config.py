@@ -71,8 +71,8 @@ class Server:
     max_age: int = 300             # Cache-Control max-age (seconds) for pages and data
     cache_mib: int = 256           # rendered pages, data and SPARQL answers kept per worker (0: none)
     access_log: bool = True        # one line per request on stdout (costs throughput; see docs/performance.md)
-    warm_store: bool = True        # read the embedded store into the OS page cache before listening,
-                                   # unless it exceeds the memory available (docs/deploy.md)
+    warm_release: bool = True      # read the release's index, and its embedded store, into the OS page
+                                   # cache before listening, each if it fits in memory (docs/deploy.md)
 
 
 @dataclass(frozen=True)

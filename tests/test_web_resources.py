@@ -139,8 +139,24 @@ def test_pages_name_and_date_the_iris_they_show_from_the_index_cards(built_editi
         iri = ox.NamedNode(BASE + "id/" + entity)
         carded, fresh = describe(counting, iri, cards=cards), describe(store, iri)
         assert (carded.triples(), carded.labels) == (fresh.triples(), fresh.labels)
-        assert last_modified(counting, carded, f"{BASE}id/", cards) == last_modified(store, fresh, f"{BASE}id/")
+        assert last_modified(counting, carded, f"{BASE}id/") == last_modified(store, fresh, f"{BASE}id/")
     assert counting.asked and not [p for p in counting.patterns if len(p) > 1 and p[1] in (*LABELS, MODIFIED)]
+
+
+def test_a_page_reads_each_iris_card_from_the_index_once(built_edition):
+    """Its labels, then its last changes, name mostly the same IRIs: asked of SQLite once."""
+    _, result, store = built_edition
+    cards, asked = Release(result.path, BASE, lambda *_: store).cards, []
+
+    def counted(iris):
+        asked.extend(iris)
+        return cards(iris)
+    for entity in ENTITIES:
+        asked.clear()
+        d = describe(store, ox.NamedNode(BASE + "id/" + entity), cards=counted)
+        described = list(asked)
+        assert last_modified(store, d, f"{BASE}id/") is not None
+        assert asked == described and len(asked) == len(set(asked)), entity
 
 
 def test_a_release_whose_index_has_no_cards_has_its_pages_named_from_the_store(built_edition, tmp_path):

@@ -164,10 +164,9 @@ def description(source: ox.Store, iri: str, doc_path: str,
                 known: dict[str, ox.Triple | None] | None = None) -> Callable[[Format, int], Rendered]:
     """Render the description of `iri` (see describe.py); 404 in the asked format when nothing is known."""
     def render(fmt: Format, page: int) -> Rendered:
-        cards = release().cards
         d = describe(source, ox.NamedNode(iri), page=page, size=server().page_size,
-                     quiet=frozenset([ox.NamedNode(f"{base()}graph/changes")]), known=known, cards=cards)
-        status, modified = (200, last_modified(source, d, f"{base()}id/", cards)) if d.found else (404, None)
+                     quiet=frozenset([ox.NamedNode(f"{base()}graph/changes")]), known=known, cards=release().cards)
+        status, modified = (200, last_modified(source, d, f"{base()}id/")) if d.found else (404, None)
         if fmt is not HTML:
             return Rendered(serialize(d.triples(), fmt), status, d.more, modified)
         if not d.found:

@@ -159,6 +159,17 @@ def test_a_page_reads_each_iris_card_from_the_index_once(built_edition):
         assert asked == described and len(asked) == len(set(asked)), entity
 
 
+def test_a_page_asks_the_store_for_no_pattern_twice(built_edition):
+    """A resource's own nodes that link back to it (a person's birth, a document's date as
+    written) are read with it, not again as relationship nodes."""
+    _, result, store = built_edition
+    cards = Release(result.path, BASE, lambda *_: store).cards
+    for entity in ENTITIES:
+        counting = Counting(store)
+        describe(counting, ox.NamedNode(BASE + "id/" + entity), cards=cards)
+        assert len(counting.patterns) == len(set(counting.patterns)), entity
+
+
 def test_a_release_whose_index_has_no_cards_has_its_pages_named_from_the_store(built_edition, tmp_path):
     """An index written before the cards existed: `Release.cards` is None, so describe asks the store."""
     _, result, store = built_edition

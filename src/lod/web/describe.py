@@ -257,7 +257,8 @@ def describe(store: ox.Store, iri: ox.NamedNode, *, page: int = 1, size: int = 1
 
     subjects = list(dict.fromkeys(s for inc in incoming for s in inc.subjects))
     add_labels(subjects)
-    relations, their_nodes = _relations(store, [s for s in subjects if s.value not in named], quiet)
+    # The resource's own nodes linking back to it (a date "of" it) were read whole already.
+    relations, their_nodes = _relations(store, [s for s in subjects if s.value not in named and s not in held], quiet)
     held.update(their_nodes)
     mentioned = [t for ts in (own, *owned.values(), *relations.values()) for t in ts]
     vocabulary = frozenset([*(inc.predicate for inc in incoming), *(m.predicate for m in mentioned),

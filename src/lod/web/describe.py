@@ -8,10 +8,10 @@ A description holds:
     relationship nodes (an office held, a citation) and are described inline;
   * a label for every IRI it mentions.
 The labels and last changes of the IRIs a page shows come from the release index's cards
-(lod.index), in one SQLite query per page. The rest is read with the store's triple-pattern API:
-no query parsing on the hot path of the embedded store; on a remote store the resource's
-statements and links in, each level of its owned nodes, and its relationship nodes are each one
-request (`lod.store.quads_around`, `quads_for_subjects`), not one per term. Without cards (an
+(lod.index), in two SQLite queries per page. The rest is read with the store's triple-pattern
+API: no query parsing on the hot path of the embedded store; on a remote store the resource's
+statements and links in, its relationship nodes, and each level of the nodes it and they own are
+each one request (`lod.store.quads_around`, `quads_for_subjects`), not one per term. Without cards (an
 index written before them) labels and last changes are asked of the store in the same way.
 """
 
@@ -149,11 +149,10 @@ def _owned(store: ox.Store, roots: dict) -> dict[ox.NamedNode | ox.BlankNode, di
     """For each root (a resource or relationship node, with its statements): the nodes minted under
     its IRI, followed down (dates, names, notes, periods), with their statements and the links
     into them from elsewhere (a note's citations). One level of every root's nodes at a time, so
-    that a remote store is asked twice per level, not twice per node."""
+    that a remote store is asked once per level, not once per node."""
     owned: dict = {root: {} for root in roots}
     found = [(root, t.object) for root, triples in roots.items() for t in triples]
-    while level := {node: root for root, node in found if isinstance(node, ox.NamedNode)
-                    and node.value.startswith(root.value + "/") and node not in owned[root]}:
+    while level := {node: root for root, node in found if _minted_under(node, root) and node not in owned[root]}:
         outgoing: dict = {node: {} for node in level}
         incoming: dict = {node: {} for node in level}
         for q in quads_around(store, level):
@@ -204,19 +203,19 @@ def _incoming(around: list[ox.Quad], iri: ox.NamedNode, page: int, size: int,
     return out, more
 
 
-def _relations(store: ox.Store, nodes: list, quiet: frozenset) -> tuple[dict, dict]:
+def _minted_under(node, root: ox.NamedNode) -> bool:
+    """Whether `node` is one of the nodes `root` owns: an IRI minted under root's."""
+    return isinstance(node, ox.NamedNode) and node.value.startswith(root.value + "/")
+
+
+def _said(store: ox.Store, nodes: list, quiet: frozenset) -> dict:
     """Unlabelled subjects of incoming links are relationship nodes (an office held, a citation):
-    what each says, with the nodes it owns; and those nodes' statements, each node on its own."""
+    what each says (the nodes it owns are read with the resource's, `_owned`)."""
     said: dict = {node: {} for node in nodes}
     for q in quads_for_subjects(store, nodes):
         if q.graph_name not in quiet:
             said[q.subject][q.triple] = None
-    relations = {node: list(triples) for node, triples in said.items()}
-    their_nodes: dict = {}
-    for node, owned in _owned(store, relations).items():
-        relations[node].extend(t for ts in owned.values() for t in ts)
-        their_nodes.update(owned)
-    return relations, their_nodes
+    return {node: list(triples) for node, triples in said.items()}
 
 
 def describe(store: ox.Store, iri: ox.NamedNode, *, page: int = 1, size: int = 100,
@@ -235,13 +234,12 @@ def describe(store: ox.Store, iri: ox.NamedNode, *, page: int = 1, size: int = 1
     cards = None if cards is None else _once(cards)
     around = list(quads_around(store, [iri]))
     own = _triples(around, iri)
-    owned = _owned(store, {iri: own})[iri]
     ancestors, up_links = _ancestors(store, iri, own)
     incoming, more = _incoming(around, iri, page, size, quiet)
     named: dict[str, str] = {}
     asked: set[str] = set()
     extra: list[ox.Triple] = list(up_links)
-    held = {iri: own, **owned}
+    held = {iri: own}
 
     known = {} if known is None else known
 
@@ -257,9 +255,15 @@ def describe(store: ox.Store, iri: ox.NamedNode, *, page: int = 1, size: int = 1
 
     subjects = list(dict.fromkeys(s for inc in incoming for s in inc.subjects))
     add_labels(subjects)
-    # The resource's own nodes linking back to it (a date "of" it) were read whole already.
-    relations, their_nodes = _relations(store, [s for s in subjects if s.value not in named and s not in held], quiet)
-    held.update(their_nodes)
+    # Not the resource's own nodes linking back to it (a date "of" it): they are read with it.
+    said = _said(store, [s for s in subjects if s.value not in named and not _minted_under(s, iri)], quiet)
+    # The nodes of the resource and of its relationship nodes, a level of them all at a time:
+    # on a remote store one request fewer per level than reading them apart.
+    nodes = _owned(store, {iri: own, **said})
+    owned = nodes.pop(iri)
+    relations = {node: [*triples, *(t for ts in nodes[node].values() for t in ts)] for node, triples in said.items()}
+    for theirs in (owned, *nodes.values()):
+        held.update(theirs)
     mentioned = [t for ts in (own, *owned.values(), *relations.values()) for t in ts]
     vocabulary = frozenset([*(inc.predicate for inc in incoming), *(m.predicate for m in mentioned),
                             *(m.object for m in mentioned if m.predicate == RDF_TYPE)])

@@ -85,9 +85,9 @@ def _warm(release: Path, console: Console, *, store: bool) -> None:
     parts = {"index": [release / index.FILE_NAME], "store": files_of(release / "store") if store else []}
     for name, files in parts.items():
         files = [file for file in files if file.exists()]
-        size = sum(file.stat().st_size for file in files)
         if not files:
             continue
+        size = sum(file.stat().st_size for file in files)
         if available is not None and size > available:
             console.print(f"Not reading the {name} into memory first: its {size / 2**30:.1f} GiB exceed the "
                           f"{available / 2**30:.1f} GiB available; first visits will wait on the disk.")

@@ -28,7 +28,8 @@ from lod import cli
 from lod.build import Pipeline
 from lod.config import load
 from lod.release import Releases
-from lod.store import RemoteStore, StoreError, engine_of, holds_release, quads_around, quads_for_subjects
+from lod.store import (RemoteStore, StoreError, engine_of, holds_release, minted_under, quads_around,
+                       quads_for_subjects)
 from lod.store.embedded import files_of
 from lod.web.describe import LABELS
 from lod.web import create_app
@@ -141,6 +142,22 @@ def test_statements_and_links_in_of_many_terms_are_one_request(remote_edition, b
     for term in terms:
         assert set(remote.quads_for_pattern(term, None, None)) == set(embedded.quads_for_pattern(term, None, None))
     assert len(requests_sent) == 1
+
+
+def test_the_nodes_a_term_owns_come_with_its_statements(remote_edition, built_edition):
+    """Reading a term's statements also brings those of the nodes minted under it that it links
+    to (a document's dates and notes, a person's birth), as subject and as object: a page's
+    first level of owned nodes costs no second request."""
+    config, _ = remote_edition
+    embedded = built_edition[2]
+    remote = RemoteStore(config.store, [g.value for g in embedded.named_graphs()], query_timeout=30)
+    requests_sent: list[str] = []
+    remote.http.hooks["response"].append(lambda response, *args, **kwargs: requests_sent.append(response.url))
+    terms = [ox.NamedNode(f"{BASE}id/{e}") for e in ("document/5", "person/bukharin")]
+    list(quads_around(remote, terms))
+    nodes = [q.object for t in terms for q in embedded.quads_for_pattern(t, None, None) if minted_under(q.object, t)]
+    assert len(nodes) > 2 and len(requests_sent) == 1
+    assert set(quads_around(remote, nodes)) == set(quads_around(embedded, nodes)) and len(requests_sent) == 1
 
 
 @pytest.mark.parametrize("keep_alive", [False, True])

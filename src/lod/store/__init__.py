@@ -16,10 +16,10 @@ import pyoxigraph as ox
 
 from lod.config import Config, StoreSettings
 from lod.store.embedded import EmbeddedStore
-from lod.store.remote import RemoteStore, StoreError, run_command
+from lod.store.remote import RemoteStore, StoreError, minted_under, run_command
 
-__all__ = ["EmbeddedStore", "RemoteStore", "StoreError", "engine_of", "holds_release", "quads_around", "quads_for_subjects",
-           "reader", "run_command"]
+__all__ = ["EmbeddedStore", "RemoteStore", "StoreError", "engine_of", "holds_release", "minted_under", "quads_around",
+           "quads_for_subjects", "reader", "run_command"]
 
 
 def reader(config: Config, release: Path, info: dict) -> ox.Store | RemoteStore:

@@ -44,9 +44,12 @@ TRIPLES = "application/n-triples"
 PATTERN_CACHE = 200_000  # quads of pattern answers remembered per worker (roughly 100 MB)
 CACHED_QUADS = 200       # larger answers (long backlink lists) are asked again each time
 PATTERN = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
-# The quads with ?t as subject or as object (?t bound to several terms by VALUES).
+# The quads with ?t as subject or as object (?t bound to several terms by VALUES), and the same
+# for the nodes each ?t owns (`minted_under`) and links to: read with it, they cost no request.
 AROUND = ("SELECT ?s ?p ?o ?g WHERE { { GRAPH ?g { ?t ?p ?o } BIND (?t AS ?s) } "
-          "UNION { GRAPH ?g { ?s ?p ?t } BIND (?t AS ?o) } }")
+          "UNION { GRAPH ?g { ?s ?p ?t } BIND (?t AS ?o) } "
+          "UNION { GRAPH ?h { ?t ?q ?n } FILTER (isIRI(?n) && STRSTARTS(STR(?n), CONCAT(STR(?t), \"/\"))) "
+          "{ { GRAPH ?g { ?n ?p ?o } BIND (?n AS ?s) } UNION { GRAPH ?g { ?s ?p ?n } BIND (?n AS ?o) } } } }")
 ASK_QUIRK = "__ASK_RETVAL"   # Virtuoso 7 answers ASK as a one-cell table of 0 or 1
 PARTIAL = "S1TAT"   # Virtuoso's "anytime" answer: cut at its MaxQueryExecutionTime, flagged only in headers
 HOLDS_ANY = "ASK WHERE { GRAPH ?g { ?s ?p ?o } }"
@@ -134,25 +137,34 @@ class RemoteStore:
 
     def _quads_for(self, positions: tuple[int, ...], terms: Iterable[ox.NamedNode],
                    predicates: Sequence[ox.NamedNode] | None) -> Iterator[ox.Quad]:
+        """Whole statements (no `predicates`) are read by AROUND, whose answer also holds the terms'
+        links in and their owned nodes' quads: each is remembered, so a page's next level of
+        owned nodes is answered from memory, not by another request."""
         keys = [_key(at, t, p) for t in dict.fromkeys(terms) for at in positions for p in (predicates or [None])]
         missing = [k for k in keys if k not in self._patterns]
         answers: dict[tuple, dict[ox.Quad, None]] = {k: {} for k in missing}
         if missing:
             asked = list(dict.fromkeys(k[at] for k in missing for at in positions if k[at] is not None))
-            query, var = (AROUND, "t") if len(positions) > 1 else (PATTERN, "spo"[positions[0]])
-            bound = {ox.Variable(var): asked}
             if predicates:
-                bound[ox.Variable("p")] = list(predicates)
-            for row in self._query(query, bound, dataset={}):
-                if row["g"].value in self._graph_set:
-                    quad = ox.Quad(row["s"], row["p"], row["o"], row["g"])
-                    for at in positions:
-                        key = _key(at, quad[at], quad.predicate if predicates else None)
-                        if key in answers:
-                            answers[key][quad] = None
-            for key, quads in answers.items():
-                if len(quads) <= CACHED_QUADS:
-                    self._patterns[key] = list(quads)
+                query, sides = PATTERN, positions
+                bound = {ox.Variable("spo"[positions[0]]): asked, ox.Variable("p"): list(predicates)}
+            else:
+                query, bound, sides = AROUND, {ox.Variable("t"): asked}, (0, 2)
+            quads = [ox.Quad(row["s"], row["p"], row["o"], row["g"]) for row in self._query(query, bound, dataset={})
+                     if row["g"].value in self._graph_set]
+            if not predicates:
+                terms_asked = frozenset(asked)
+                nodes = [q.object for q in quads if q.subject in terms_asked and minted_under(q.object, q.subject)]
+                answers.update((_key(at, t, None), {}) for t in [*asked, *nodes] for at in sides
+                               if _key(at, t, None) not in answers)
+            for quad in quads:
+                for at in sides:
+                    key = _key(at, quad[at], quad.predicate if predicates else None)
+                    if key in answers:
+                        answers[key][quad] = None
+            for key, found in answers.items():
+                if len(found) <= CACHED_QUADS:
+                    self._patterns[key] = list(found)
         for key in keys:
             yield from answers[key] if key in answers else self._patterns[key]
 
@@ -372,6 +384,12 @@ class _InGraphs:
 
     def flush(self) -> None:
         """Nothing is held back but a line not yet ended."""
+
+
+def minted_under(node, root: ox.NamedNode) -> bool:
+    """Whether `node` is one of the nodes `root` owns (a date, a note, a period): an IRI minted
+    under root's (lod.web.describe shows them with it)."""
+    return isinstance(node, ox.NamedNode) and node.value.startswith(root.value + "/")
 
 
 def _key(position: int, term: ox.NamedNode, predicate: ox.NamedNode | None) -> tuple:

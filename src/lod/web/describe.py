@@ -25,7 +25,7 @@ from itertools import chain
 import pyoxigraph as ox
 
 from lod.index import MODIFIED as MODIFIED_IRI, Card
-from lod.store import quads_around, quads_for_subjects
+from lod.store import minted_under, quads_around, quads_for_subjects
 from lod.vocab import LABEL_PROPERTIES
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -152,7 +152,7 @@ def _owned(store: ox.Store, roots: dict) -> dict[ox.NamedNode | ox.BlankNode, di
     that a remote store is asked once per level, not once per node."""
     owned: dict = {root: {} for root in roots}
     found = [(root, t.object) for root, triples in roots.items() for t in triples]
-    while level := {node: root for root, node in found if _minted_under(node, root) and node not in owned[root]}:
+    while level := {node: root for root, node in found if minted_under(node, root) and node not in owned[root]}:
         outgoing: dict = {node: {} for node in level}
         incoming: dict = {node: {} for node in level}
         for q in quads_around(store, level):
@@ -203,11 +203,6 @@ def _incoming(around: list[ox.Quad], iri: ox.NamedNode, page: int, size: int,
     return out, more
 
 
-def _minted_under(node, root: ox.NamedNode) -> bool:
-    """Whether `node` is one of the nodes `root` owns: an IRI minted under root's."""
-    return isinstance(node, ox.NamedNode) and node.value.startswith(root.value + "/")
-
-
 def _said(store: ox.Store, nodes: list, quiet: frozenset) -> dict:
     """Unlabelled subjects of incoming links are relationship nodes (an office held, a citation):
     what each says (the nodes it owns are read with the resource's, `_owned`)."""
@@ -256,7 +251,7 @@ def describe(store: ox.Store, iri: ox.NamedNode, *, page: int = 1, size: int = 1
     subjects = list(dict.fromkeys(s for inc in incoming for s in inc.subjects))
     add_labels(subjects)
     # Not the resource's own nodes linking back to it (a date "of" it): they are read with it.
-    said = _said(store, [s for s in subjects if s.value not in named and not _minted_under(s, iri)], quiet)
+    said = _said(store, [s for s in subjects if s.value not in named and not minted_under(s, iri)], quiet)
     # The nodes of the resource and of its relationship nodes, a level of them all at a time:
     # on a remote store one request fewer per level than reading them apart.
     nodes = _owned(store, {iri: own, **said})

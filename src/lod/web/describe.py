@@ -10,8 +10,9 @@ A description holds:
 The labels and last changes of the IRIs a page shows come from the release index's cards
 (lod.index), in two SQLite queries per page. The rest is read with the store's triple-pattern
 API: no query parsing on the hot path of the embedded store; on a remote store the resource's
-statements and links in, its relationship nodes, and each level of the nodes it and they own are
-each one request (`lod.store.quads_around`, `quads_for_subjects`), not one per term. Without cards (an
+statements and links in, its relationship nodes, and each further level of the nodes it and
+they own are each one request (`lod.store.quads_around`, `quads_for_subjects`; the first level
+comes with its owner's statements), not one per term. Without cards (an
 index written before them) labels and last changes are asked of the store in the same way.
 """
 

@@ -27,6 +27,7 @@ from urllib3.connection import HTTPConnection
 from lod import cli
 from lod.build import Pipeline
 from lod.config import load
+from lod.index import FILE_NAME as INDEX_FILE
 from lod.release import Releases
 from lod.store import (RemoteStore, StoreError, engine_of, holds_release, minted_under, quads_around,
                        quads_for_subjects)
@@ -456,7 +457,7 @@ def uncached(files: list[Path]) -> list[str]:
 
 def release_files(release: Path) -> tuple[list[Path], list[Path]]:
     """A release's index and its store's files: what `lod serve` reads before it listens."""
-    return [release / "index.sqlite"], files_of(release / "store")
+    return [release / INDEX_FILE], files_of(release / "store")
 
 
 def test_the_index_and_the_embedded_store_are_read_into_memory_before_serving(built_edition):

@@ -155,8 +155,9 @@ class RemoteStore:
             if not predicates:
                 terms_asked = frozenset(asked)
                 nodes = [q.object for q in quads if q.subject in terms_asked and minted_under(q.object, q.subject)]
-                answers.update((_key(at, t, None), {}) for t in [*asked, *nodes] for at in sides
-                               if _key(at, t, None) not in answers)
+                for term in [*asked, *nodes]:
+                    for at in sides:
+                        answers.setdefault(_key(at, term, None), {})
             for quad in quads:
                 for at in sides:
                     key = _key(at, quad[at], quad.predicate if predicates else None)

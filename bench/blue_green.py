@@ -9,7 +9,9 @@ the build then moves `current` and each worker switches to green at its next req
 moves (a freshly loaded Virtuoso plans multi-term queries badly until it restarts). Prints
 each window's rate, p99, errors and the release that answered, the build's phases, how long
 after the build ended the first page came from the new release, and checks that blue was never
-written. Writes bench/out/serving/blue-green-<corpus>.json.
+written. The yardstick (bench/yardstick.py) is measured before the engines start and after they
+stop, and rates, p99s and the build's seconds are also given against it. Writes
+bench/out/serving/blue-green-<corpus>.json.
 
     .venv/bin/python bench/serving.py --build bench/out/builds/100000 --servers virtuoso   # fills blue
     .venv/bin/python bench/blue_green.py --build bench/out/builds/100000 [--restart] [--loader]
@@ -34,6 +36,7 @@ from conftest import alternate_settings
 from virtuoso import Virtuoso
 from lod.config import StoreSettings, load
 from lod.store import RemoteStore, holds_release
+from yardstick import around
 
 FOOTER = re.compile(r"Release (\d{8}T\d{6}Z)")
 # [store].after_load with --restart: ask this script to restart the engine just loaded, and wait.
@@ -99,57 +102,63 @@ def main() -> None:
     before = (build / "var" / "current").resolve()
     documents = synthetic(json.loads((before / "build.json").read_text())["coverage"]).documents
     shutil.rmtree(OUT / "virtuoso-green", ignore_errors=True)
-    with (Virtuoso(OUT / "virtuoso", args.virtuoso_gb, readable=[LOAD_DIR]) as blue,
-          Virtuoso(OUT / "virtuoso-green", args.virtuoso_gb, readable=[LOAD_DIR]) as green):
-        settings = OUT / "blue-green.toml"
-        settings.write_text(build.joinpath("lod.toml").read_text() + blue.store_settings()
-                            + alternate_settings(green.sparql, green.sparql, green.graph_store) + "timeout = 3600\n"
-                            + (loader_settings(blue, green) if args.loader else "")
-                            + (f'after_load = {json.dumps([sys.executable, "-c", ASK, str(REQUEST)])}\n'
-                               if args.restart else "")
-                            + "[server]\nworkers = 2\ncache_mib = 0\n")
-        config = load(settings)
-        base, (blue_engine, green_engine) = config.dataset.base_iri, config.store.engines()
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        server = start([str(REPO / ".venv" / "bin" / "lod"), "--config", str(settings), "serve", "--port", str(port)],
-                       url + "/", OUT / "blue-green-serve.log")
-        windows: list[dict] = []
-        stop = threading.Event()
-        restarter([blue, green], stop)
-        try:
-            warm = each_once(url, documents, "text/html")
-            print("each page once from blue:", warm, flush=True)
-            begun = time.monotonic()
-            lod = subprocess.Popen([str(REPO / ".venv" / "bin" / "lod"), "--config", str(settings), "build"],
-                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-            ended = switched = None
-            while ended is None or len([w for w in windows if w["start_s"] >= ended]) < 2:
-                window = {"start_s": round(time.monotonic() - begun, 1),
-                          **wrk(url, documents, "text/html", args.seconds),
-                          "release": served_release(url, documents[0])}
-                windows.append(window)
-                print(window, flush=True)
-                if ended is None and lod.poll() is not None:
-                    ended = round(time.monotonic() - begun, 1)
-                    switched = switch_seen(url, documents[0], before.name) if lod.returncode == 0 else None
-            log = lod.stdout.read()
-            after = (build / "var" / "current").resolve()
-            checks = {"build exit": lod.returncode, "build seconds": ended,
-                      "seconds from build end to a page of the new release": switched,
-                      "blue holds the old release": holds(blue_engine, base, before.name),
-                      "blue holds the new release": holds(blue_engine, base, after.name),
-                      "green holds the new release": holds(green_engine, base, after.name)}
-        finally:
-            stop.set()
-            server.terminate()
-            server.wait()
+    windows: list[dict] = []
+    with around(windows):   # measured before the engines start and after they stop
+        with (Virtuoso(OUT / "virtuoso", args.virtuoso_gb, readable=[LOAD_DIR]) as blue,
+              Virtuoso(OUT / "virtuoso-green", args.virtuoso_gb, readable=[LOAD_DIR]) as green):
+            settings = OUT / "blue-green.toml"
+            settings.write_text(build.joinpath("lod.toml").read_text() + blue.store_settings()
+                                + alternate_settings(green.sparql, green.sparql, green.graph_store) + "timeout = 3600\n"
+                                + (loader_settings(blue, green) if args.loader else "")
+                                + (f'after_load = {json.dumps([sys.executable, "-c", ASK, str(REQUEST)])}\n'
+                                   if args.restart else "")
+                                + "[server]\nworkers = 2\ncache_mib = 0\n")
+            config = load(settings)
+            base, (blue_engine, green_engine) = config.dataset.base_iri, config.store.engines()
+            port = free_port()
+            url = f"http://127.0.0.1:{port}"
+            server = start([str(REPO / ".venv" / "bin" / "lod"), "--config", str(settings), "serve", "--port", str(port)],
+                           url + "/", OUT / "blue-green-serve.log")
+            stop = threading.Event()
+            restarter([blue, green], stop)
+            try:
+                warm = each_once(url, documents, "text/html")
+                print("each page once from blue:", warm, flush=True)
+                begun = time.monotonic()
+                lod = subprocess.Popen([str(REPO / ".venv" / "bin" / "lod"), "--config", str(settings), "build"],
+                                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                ended = switched = None
+                while ended is None or len([w for w in windows if w["start_s"] >= ended]) < 2:
+                    window = {"start_s": round(time.monotonic() - begun, 1),
+                              **wrk(url, documents, "text/html", args.seconds),
+                              "release": served_release(url, documents[0])}
+                    windows.append(window)
+                    print(window, flush=True)
+                    if ended is None and lod.poll() is not None:
+                        ended = round(time.monotonic() - begun, 1)
+                        switched = switch_seen(url, documents[0], before.name) if lod.returncode == 0 else None
+                log = lod.stdout.read()
+                after = (build / "var" / "current").resolve()
+                checks = {"build exit": lod.returncode, "build seconds": ended,
+                          "seconds from build end to a page of the new release": switched,
+                          "blue holds the old release": holds(blue_engine, base, before.name),
+                          "blue holds the new release": holds(blue_engine, base, after.name),
+                          "green holds the new release": holds(green_engine, base, after.name)}
+            finally:
+                stop.set()
+                server.terminate()
+                server.wait()
+    if ended is not None:
+        checks["build seconds ÷ yardstick"] = round(ended / windows[0]["yardstick_s"], 1)
     print(log[-3000:])
     (OUT / f"blue-green-{build.name}{'-restart' if args.restart else ''}{'-loader' if args.loader else ''}.json").write_text(json.dumps({"windows": windows, "checks": checks,
                                                                    "each_once": warm}, indent=2))
-    print("\n| window from s | release | requests/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|---|")
+    print(f"\nyardstick {windows[0]['yardstick_s']:.2f} s\n\n| window from s | release | requests/s | requests per yardstick "
+          "| p50 ms | p99 ms | p99 ÷ yardstick, ‰ | errors |\n|---|---|---|---|---|---|---|---|")
     for w in windows:
-        print(f"| {w['start_s']} | {w['release']} | {w['rps']:,.0f} | {w['p50_ms']:.1f} | {w['p99_ms']:.1f} | {w['errors']} |")
+        y = w["yardstick_s"]
+        print(f"| {w['start_s']} | {w['release']} | {w['rps']:,.0f} | {w['rps'] * y:,.0f} | {w['p50_ms']:.1f} "
+              f"| {w['p99_ms']:.1f} | {w['p99_ms'] / y:.1f} | {w['errors']} |")
     print("\n" + "\n".join(f"- {k}: {v}" for k, v in checks.items()))
 
 

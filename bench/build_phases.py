@@ -1,8 +1,10 @@
 """Benchmark: time every build phase for the edition and for synthetic corpora.
 
 Each corpus is built by `lod build` in a fresh process (so peak memory is its own), with its
-own var/ folder under bench/out/, and the mapper's two processes (lod.toml's default). Prints a
-Markdown table for docs/performance.md and writes bench/out/results.json.
+own var/ folder under bench/out/, and the mapper's two processes (lod.toml's default), between
+two measurements of the yardstick (bench/yardstick.py). Prints Markdown tables for
+docs/performance.md, the phases in seconds and as ratios to the yardstick, and writes
+bench/out/results.json.
 
     .venv/bin/python bench/build_phases.py                 # edition, 10k and 100k letters
     .venv/bin/python bench/build_phases.py --no-edition --letters 1000000   # a million (about 50 min)
@@ -29,8 +31,16 @@ sys.path.insert(0, str(REPO / "tests"))
 from conftest import write_config  # noqa: E402  (one way to write a configuration, shared with the tests)
 from virtuoso import Virtuoso  # noqa: E402
 from sampler import Sampler, rss_mib  # noqa: E402
+from yardstick import Yardstick  # noqa: E402
 
 from lod.synthetic import generate  # noqa: E402
+
+
+def measured(name: str, data: Path, engine: Virtuoso | None = None) -> dict:
+    """`build`, with the yardstick measured just before and just after it (bench/yardstick.py)."""
+    with Yardstick() as yard:
+        result = build(name, data, engine)
+    return {**result, "yardstick": yard.record}
 
 
 def build(name: str, data: Path, engine: Virtuoso | None = None) -> dict:
@@ -170,6 +180,22 @@ def markdown(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def ratio_markdown(results: list[dict]) -> str:
+    """Each phase's seconds over the yardstick's from the same run: what compares across hours."""
+    phases = [p["name"] for p in results[0]["phases"]]
+    head = "| corpus | yardstick s (before / after) | " + " | ".join(f"{p} ÷ yardstick" for p in phases) + \
+        " | map+validate+load ÷ yardstick | wall ÷ yardstick |"
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for r in results:
+        yard = r["yardstick"]
+        t = {p["name"]: p["seconds"] for p in r["phases"]}
+        core = t["map"] + t["validate"] + t["load"]
+        lines.append(f"| {r['corpus']} | {yard['before']['seconds']:.2f} / {yard['after']['seconds']:.2f} | "
+                     + " | ".join(f"{t[p] / yard['mean_s']:.1f}" for p in phases)
+                     + f" | {core / yard['mean_s']:.1f} | {r['wall_s'] / yard['mean_s']:.1f} |")
+    return "\n".join(lines)
+
+
 def machine_markdown(results: list[dict]) -> str:
     """The whole machine during each phase the build runs in its own process (see MachineCounters)."""
     lines = ["| corpus | phase | s | busy cores (user+system) | iowait cores | steal cores | idle cores"
@@ -186,6 +212,9 @@ def machine_markdown(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+TABLES = (markdown, ratio_markdown, machine_markdown)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--letters", type=int, nargs="*", default=[10_000, 100_000])
@@ -193,14 +222,14 @@ def main() -> None:
     ap.add_argument("--virtuoso", action="store_true", help="remote backend: upload each release to Virtuoso")
     args = ap.parse_args()
     with Virtuoso(OUT / "virtuoso", memory_gb=4) if args.virtuoso else contextlib.nullcontext() as engine:
-        results = [] if args.no_edition else [build("edition", REPO / "data", engine)]
+        results = [] if args.no_edition else [measured("edition", REPO / "data", engine)]
         for n in args.letters:
             data = OUT / f"synthetic-{n}" / "data"
             generate(data, letters=n)  # deterministic; regenerated so that it matches today's tables
-            results.append(build(f"synthetic {n:,} letters", data, engine))
-            print(markdown(results[-1:]), machine_markdown(results[-1:]), sep="\n\n", flush=True)
+            results.append(measured(f"synthetic {n:,} letters", data, engine))
+            print(*(table(results[-1:]) for table in TABLES), sep="\n\n", flush=True)
     (OUT / "results.json").write_text(json.dumps({"machine": platform.platform(), "results": results}, indent=2))
-    print(f"\n{platform.platform()}, {platform.python_version()}\n\n{markdown(results)}\n\n{machine_markdown(results)}")
+    print(f"\n{platform.platform()}, {platform.python_version()}", *(table(results) for table in TABLES), sep="\n\n")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ The serving benchmark gives one rate for the whole look-up mix; this says which 
 costs what on the embedded store and on Virtuoso, so a slow mix can be traced to its query. Each
 of the mix's drawn queries (bench/serving.py `synthetic`) is run alone, one after another, as the
 publisher's endpoint runs it (the release's union as default graph, every row read), after one
-untimed pass that warms the engine's caches.
+untimed pass that warms the engine's caches. The yardstick (bench/yardstick.py) is measured around
+each store's runs, and each median is also given against it.
 
     .venv/bin/python bench/lookups.py --build bench/out/builds/1000000
     .venv/bin/python bench/lookups.py --build bench/out/builds/1000000 --virtuoso-gb 8
@@ -21,6 +22,7 @@ import time
 from pathlib import Path
 
 from serving import BASE, LOOKUPS, OUT, Virtuoso, synthetic
+from yardstick import around
 from lod import config as lod_config
 from lod import store
 
@@ -58,15 +60,20 @@ def main() -> None:
     info = json.loads((release / "build.json").read_text())
     queries = synthetic(info["coverage"]).queries
     settings = args.build / "lod.toml"
-    rows = summary("embedded", store.reader(lod_config.load(settings), release, info), queries)
+    rows: list[dict] = []
+    with around(rows):
+        rows += summary("embedded", store.reader(lod_config.load(settings), release, info), queries)
     if args.virtuoso_gb:
         with Virtuoso(OUT / "virtuoso", memory_gb=args.virtuoso_gb) as engine:
             remote = OUT / "lookups.toml"
             remote.write_text(settings.read_text() + engine.store_settings())
-            rows += summary("virtuoso", store.reader(lod_config.load(remote), release, info), queries)
-    print("| store | query | n | rows (mean) | median ms | p90 ms | max ms |\n|---|---|---|---|---|---|---|")
+            with around(rows):
+                rows += summary("virtuoso", store.reader(lod_config.load(remote), release, info), queries)
+    print("| store | query | n | rows (mean) | median ms | p90 ms | max ms | yardstick s | median ÷ yardstick, ‰ |\n"
+          "|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['store']} | {r['query']} | {r['n']} | {r['rows']} | {r['median ms']} | {r['p90 ms']} | {r['max ms']} |")
+        print(f"| {r['store']} | {r['query']} | {r['n']} | {r['rows']} | {r['median ms']} | {r['p90 ms']} | {r['max ms']} "
+              f"| {r['yardstick_s']:.2f} | {r['median ms'] / r['yardstick_s']:.3f} |")
 
 
 if __name__ == "__main__":

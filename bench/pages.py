@@ -5,7 +5,8 @@ This takes the pages it draws for first visits (documents and persons no one ask
 renders each through Flask's test client with the response cache off, twice: the first time as
 a crawler meets it (store blocks not read by this process yet), then again. It counts the store
 look-ups (`quads_for_pattern` calls) each page makes, so a change to `lod.web.describe` can be
-judged by a count that does not depend on the machine's hour as well as by its time.
+judged by a count that does not depend on the machine's hour as well as by its time, and by its
+time against the yardstick (bench/yardstick.py), measured before and after the pages.
 
     .venv/bin/python bench/pages.py --build bench/out/builds/1000000
 """
@@ -21,6 +22,7 @@ from pathlib import Path
 
 from serving import synthetic
 from conftest import Counting  # noqa: E402  (tests/, on the path by serving)
+from yardstick import around
 from lod import config as lod_config
 from lod.web import create_app, warm
 
@@ -58,13 +60,18 @@ def main() -> None:
     release = app.extensions["lod.published"].current()
     store = release.__dict__["store"] = Counting(release.store)   # what the pages read from
     client = app.test_client()
-    rows = [{"kind": kind, **measure(client, store, paths[:args.pages])}
-            for kind, paths in (("documents", scenarios.new_documents), ("persons", scenarios.new_persons))]
-    print("| pages | n | look-ups per page | first ask, median / p90 ms | second ask, median / p90 ms |")
-    print("|---|---|---|---|---|")
+    rows: list[dict] = []
+    with around(rows):
+        rows += [{"kind": kind, **measure(client, store, paths[:args.pages])}
+                 for kind, paths in (("documents", scenarios.new_documents), ("persons", scenarios.new_persons))]
+    print("| pages | n | look-ups per page | first ask, median / p90 ms | second ask, median / p90 ms | yardstick s "
+          "| first / second ask median ÷ yardstick, ‰ |")
+    print("|---|---|---|---|---|---|---|")
     for r in rows:
+        y = r["yardstick_s"]
         print(f"| {r['kind']} | {r['pages']} | {r['look-ups per page']} | {r['first ms median']} / {r['first ms p90']} "
-              f"| {r['second ms median']} / {r['second ms p90']} |")
+              f"| {r['second ms median']} / {r['second ms p90']} | {y:.2f} "
+              f"| {r['first ms median'] / y:.3f} / {r['second ms median'] / y:.3f} |")
 
 
 if __name__ == "__main__":

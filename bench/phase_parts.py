@@ -5,7 +5,8 @@ Each part runs alone, one after another, in this process, over the published rel
 (opened read-only) into a scratch folder; with `--whole` each phase also runs whole as the build
 runs it. Each part's seconds, CPU time, bytes read and written go to bench/out/phase_parts.json;
 a Markdown table shows the seconds (and MB read by system calls) per part and size, and the
-growth between consecutive sizes.
+growth between consecutive sizes, each size's seconds over the yardstick (bench/yardstick.py)
+measured around that size's parts: the sizes run one after another, maybe in different hours.
 
     .venv/bin/python bench/phase_parts.py 10000 100000 1000000     # about 50 minutes
     .venv/bin/python bench/phase_parts.py 10000 100000 --only index
@@ -31,6 +32,7 @@ from lod.build import Pipeline, _write_harvest
 from lod.harvest import beacon, cmif
 from lod.linking import ours
 from lod.store import EmbeddedStore
+from yardstick import VERSIONS, Yardstick
 
 REPO = Path(__file__).resolve().parents[1]
 BUILDS = REPO / "bench" / "out" / "builds"
@@ -154,18 +156,19 @@ def run(letters: int, only: list[str], whole: bool, named: list[str]) -> dict[st
     return timed
 
 
-def markdown(results: dict[int, dict]) -> str:
+def markdown(results: dict[int, dict], yards: dict[int, float]) -> str:
     sizes = sorted(results)
-    head = "| " + " | ".join(["phase", "part", *(f"{n:,} s (MB read)" for n in sizes),
-                                *(f"{a // 1000}k → {b // 1000}k" for a, b in zip(sizes, sizes[1:]))]) + " |"
+    head = "| " + " | ".join(["phase", "part", *(f"{n:,} s (MB read; s ÷ yardstick)" for n in sizes),
+                                *(f"{a // 1000}k → {b // 1000}k, over the yardstick" for a, b in zip(sizes, sizes[1:]))]) + " |"
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for phase, steps in results[sizes[0]].items():
         for name in steps:
-            cells = [results[n][phase][name] for n in sizes]
-            lines.append("| " + " | ".join([phase, name, *(f"{c['seconds']:,.1f} ({c['read_mb']:,.0f})" for c in cells),
-                                            *(f"{b['seconds'] / a['seconds']:.1f}×" if a["seconds"] else "–"
-                                              for a, b in zip(cells, cells[1:]))]) + " |")
-    return "\n".join(lines)
+            cells = [results[n][phase][name]["seconds"] / yards[n] for n in sizes]
+            lines.append("| " + " | ".join([phase, name, *(f"{results[n][phase][name]['seconds']:,.1f} "
+                                                            f"({results[n][phase][name]['read_mb']:,.0f}; {cell:.2f})"
+                                                            for n, cell in zip(sizes, cells)),
+                                            *(f"{b / a:.1f}×" if a else "–" for a, b in zip(cells, cells[1:]))]) + " |")
+    return "\n".join(lines) + "\n\nyardstick s: " + ", ".join(f"{n:,} {y:.2f}" for n, y in yards.items())
 
 
 def main() -> None:
@@ -175,9 +178,15 @@ def main() -> None:
     ap.add_argument("--parts", nargs="*", default=[], help="only the parts whose names contain one of these")
     ap.add_argument("--whole", action="store_true", help="also run each phase whole, as the build does")
     args = ap.parse_args()
-    results = {n: run(n, args.only, args.whole, args.parts) for n in args.letters}
-    (REPO / "bench" / "out" / "phase_parts.json").write_text(json.dumps(results, indent=2))
-    print(markdown(results))
+    results, yards = {}, {}
+    for n in args.letters:
+        with Yardstick() as yard:
+            results[n] = run(n, args.only, args.whole, args.parts)
+        yards[n] = yard.seconds
+    (REPO / "bench" / "out" / "phase_parts.json").write_text(json.dumps({"parts": results, "yardstick_s": yards,
+                                                                         "yardstick_versions": VERSIONS},
+                                                                         indent=2))
+    print(markdown(results, yards))
 
 
 if __name__ == "__main__":

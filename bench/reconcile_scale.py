@@ -7,7 +7,8 @@ The persons are the synthetic generator's (lod.synthetic: 250,000 at 1M letters)
 with the name forms the build would index; nothing else of a release is needed. Each drawn person
 is asked for five ways: the full name, inverted with initials, another romanisation, a letter
 dropped from the family name, and the family name alone; and for suggestions, as the name's first
-2 and 4 letters are typed. Prints one row per corpus size.
+2 and 4 letters are typed. Prints one row per corpus size, with the yardstick (bench/yardstick.py)
+measured around it and the mean time per query against it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import time
 from lod.linking import ours
 from lod.linking.matcher import Entity, Held, Matcher
 from lod.synthetic import person_names, respelled
+from yardstick import around
 
 DRAWN = 200
 
@@ -78,7 +80,11 @@ def timings(label: str, seconds: list[float]) -> dict[str, float]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--persons", type=int, nargs="+", default=[2500, 25000, 250000])
-    rows = [measure(n) for n in ap.parse_args().persons]
+    rows: list[dict] = []
+    for n in ap.parse_args().persons:
+        with around(rows):
+            rows.append(measure(n))
+        rows[-1]["mean ÷ yardstick, ‰"] = round(rows[-1]["mean ms"] / rows[-1]["yardstick_s"], 2)
     print("| " + " | ".join(rows[0]) + " |\n|" + "---|" * len(rows[0]))
     for row in rows:
         print("| " + " | ".join(f"{v:,}" if isinstance(v, int) else str(v) for v in row.values()) + " |", flush=True)

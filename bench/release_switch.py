@@ -5,7 +5,8 @@ one (a folder linking to the same store and index, so nothing is rebuilt) and sw
 to it, as a build does. Then it times, two requests at a time: document pages right after the
 switch (the workers switch, and prepare the new release, at their next request) and, after a
 pause, reconciliation queries (the first one per worker waited for the matcher to be made until
-workers prepared each release on a thread of their own).
+workers prepared each release on a thread of their own). The yardstick (bench/yardstick.py) is
+measured before and after, and each list's slowest request given against it.
 
     .venv/bin/python bench/release_switch.py --build bench/out/builds/1000000
 """
@@ -23,6 +24,7 @@ import requests
 
 from serving import OUT, REPO, free_port, reconciliations, start
 from lod.release import Releases
+from yardstick import Yardstick
 
 ALIAS = "29991231T000000Z"
 
@@ -66,14 +68,18 @@ def main() -> None:
                  f"{url}/", OUT / "release-switch.log")
     queries = reconciliations(served)
     rng = random.Random(7)
+    waits: dict[str, list[float]] = {}
     try:
-        pages = [f"{url}/page/id/document/{rng.randint(1, 1000)}" for _ in range(20)]
-        print("pages before the switch, ms:", timed(pages[:10]))
-        print("reconciliation before the switch, ms:", timed([url + q for q in queries[:4]]))
-        Releases(var).publish(ALIAS, var / "releases" / ALIAS)
-        print("pages right after the switch, ms:", timed(pages[10:]))
-        time.sleep(args.pause)
-        print(f"reconciliation {args.pause} s after the switch, ms:", timed([url + q for q in queries[4:8]]))
+        with Yardstick() as yard:
+            pages = [f"{url}/page/id/document/{rng.randint(1, 1000)}" for _ in range(20)]
+            waits["pages before the switch"] = timed(pages[:10])
+            waits["reconciliation before the switch"] = timed([url + q for q in queries[:4]])
+            Releases(var).publish(ALIAS, var / "releases" / ALIAS)
+            waits["pages right after the switch"] = timed(pages[10:])
+            time.sleep(args.pause)
+            waits[f"reconciliation {args.pause} s after the switch"] = timed([url + q for q in queries[4:8]])
+        for name, ms in waits.items():
+            print(f"{name}, ms: {ms}; the slowest ÷ yardstick ({yard.seconds:.2f} s): {max(ms) / yard.seconds:.1f} ‰")
     finally:
         proc.terminate()
         proc.wait()

@@ -8,8 +8,9 @@ data (the release's Turtle dump) with rdflib-endpoint. Each scenario runs wrk fo
 them more than once (first visits, what a crawler meets: on the embedded store, blocks read for the
 first time; on a remote store, nothing remembered by the workers). With --cold the store and
 the index are first dropped from the page cache, as after a reboot: `lod serve` reads them back
-in before it listens unless --no-warm. Prints
-a Markdown table for docs/performance.md and writes bench/out/serving/<corpus>-<servers>[-cold][-unwarmed].json.
+in before it listens unless --no-warm. The yardstick (bench/yardstick.py) is measured before
+and after each server, and every rate and latency is also given against it. Prints a Markdown
+table for docs/performance.md and writes bench/out/serving/<corpus>-<servers>[-cold][-unwarmed].json.
 
     make bench-serve          # the edition: .venv/bin/python bench/serving.py --seconds 15
     .venv/bin/python bench/serving.py --build bench/out/builds/1000000 --servers embedded
@@ -54,6 +55,7 @@ sys.path.insert(0, str(REPO / "tests"))
 from conftest import BASE, evict, free_port, write_config  # noqa: E402  (shared with the tests)
 from virtuoso import Virtuoso  # noqa: E402
 from sampler import rss_mib  # noqa: E402
+from yardstick import VERSIONS, around  # noqa: E402
 
 from lod import index  # noqa: E402
 from lod.config import Server  # noqa: E402
@@ -366,6 +368,7 @@ def main() -> None:
     scenarios.lists, scenarios.searches = browsing(release)
     scenarios.reconciliations = reconciliations(release)
     results, singles, mixes, startups = [], [], [], []
+    tables = (results, singles, mixes, startups)   # each row gets the yardstick measured around its server
 
     def measure(label: str, settings_text: str, timed_alone: bool) -> None:
         settings = OUT / f"serve-{len(results)}.toml"
@@ -413,8 +416,9 @@ def main() -> None:
         for label, cache in (("lod serve, embedded, response cache on", 256), ("lod serve, embedded, cache off", 0)):
             if args.whole_mix and cache:
                 continue
-            measure(label, config.read_text() + f"[server]\nworkers = 2\ncache_mib = {cache}\n"
-                    f"warm_release = {str(not args.no_warm).lower()}\n", cache == 0)
+            with around(*tables):
+                measure(label, config.read_text() + f"[server]\nworkers = 2\ncache_mib = {cache}\n"
+                        f"warm_release = {str(not args.no_warm).lower()}\n", cache == 0)
 
     if "virtuoso" in servers:   # the same release served from Virtuoso (remote backend), response cache off
         with Virtuoso(OUT / "virtuoso", memory_gb=args.virtuoso_gb) as engine:
@@ -422,8 +426,9 @@ def main() -> None:
             remote.write_text(config.read_text() + engine.store_settings() + f"timeout = {args.store_timeout}\n")
             if not args.virtuoso_loaded:
                 upload(remote)
-            measure("lod serve, Virtuoso 7.2 (remote store), cache off",
-                    remote.read_text() + "[server]\nworkers = 2\ncache_mib = 0\n", True)
+            with around(*tables):
+                measure("lod serve, Virtuoso 7.2 (remote store), cache off",
+                        remote.read_text() + "[server]\nworkers = 2\ncache_mib = 0\n", True)
 
     if "rdflib" in servers:
         turtle = OUT / f"{corpus}.ttl"
@@ -431,26 +436,32 @@ def main() -> None:
             while chunk := source.read(1 << 20):
                 target.write(chunk)
         for processes in ((1, 2) if args.whole_mix else (1,)):
-            singles.extend(rdflib_endpoint(turtle, processes, scenarios, whole=args.whole_mix, seconds=args.seconds,
-                                           cap_mib=args.rdflib_cap_gib * 1024, results=results, mixes=mixes))
+            with around(*tables):
+                singles.extend(rdflib_endpoint(turtle, processes, scenarios, whole=args.whole_mix,
+                                               seconds=args.seconds, cap_mib=args.rdflib_cap_gib * 1024,
+                                               results=results, mixes=mixes))
 
     variant = [name for name, on in (("cold", args.cold), ("unwarmed", args.no_warm), ("whole-mix", args.whole_mix)) if on]
     name = "-".join([corpus, *sorted(servers), *variant])
     (OUT / f"{name}.json").write_text(json.dumps({"machine": platform.platform(), "seconds": args.seconds,
                                                   "startups": startups, "results": results, "single_queries": singles,
-                                                  "whole_mix": mixes}, indent=2))
-    print("\n| server | scenario | requests/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|---|")
+                                                  "whole_mix": mixes, "yardstick_versions": VERSIONS}, indent=2))
+    print("\n| server | scenario | yardstick s | requests/s | requests per yardstick | p50 ms | p99 ms"
+          " | p99 ÷ yardstick, ‰ | errors |\n|---|---|---|---|---|---|---|---|---|")
     for r in results:
-        print(f"| {r['server']} | {r['scenario']} | " + (f"{r['not_loaded']} | | | |" if "not_loaded" in r else
-              f"{r['rps']:,.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['errors']} |"))
+        y = r["yardstick_s"]
+        print(f"| {r['server']} | {r['scenario']} | {y:.2f} | " + (f"{r['not_loaded']} | | | | | |" if "not_loaded" in r
+              else f"{r['rps']:,.0f} | {r['rps'] * y:,.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} "
+                   f"| {r['p99_ms'] / y:.1f} | {r['errors']} |"))
     for row in singles:
-        print(f"| {row['server']} | {row['query']} alone | {row['seconds']} s | {row['status']} |")
+        print(f"| {row['server']} | {row['query']} alone | {row['yardstick_s']:.2f} | {row['seconds']} s "
+              f"| {row['seconds'] / row['yardstick_s']:.2f} yardsticks | {row['status']} |")
     for mix in mixes:
         kinds = "; ".join(f"{k[:2]} {v['median_s']} / {v['max_s']}" + (f" ({v['errors']})" if v["errors"] else "")
                           for k, v in mix["kinds"].items())
-        print(f"| {mix['server']} | whole mix, {mix['rounds']} rounds | {mix['queries']} queries in {mix['seconds']} s "
-              f"| {mix['qps']} queries/s | {mix['errors']} errors | median / max s: {kinds} |")
-
+        print(f"| {mix['server']} | whole mix, {mix['rounds']} rounds | {mix['yardstick_s']:.2f} | {mix['queries']} "
+              f"queries in {mix['seconds']} s | {mix['qps']} queries/s, {mix['qps'] * mix['yardstick_s']:.2f} per "
+              f"yardstick | {mix['errors']} errors | median / max s: {kinds} |")
 
 if __name__ == "__main__":
     main()

@@ -8,6 +8,7 @@ a Markdown table for docs/performance.md and writes bench/out/serving/upload-<co
 With the bulk loader it also follows the engine through the load file (how far it has read it,
 and the CPU it used), to tell an engine that slows as its indexes grow from one that is slow
 throughout, and one loader thread from several: the seconds and cores of each tenth of the file.
+Each upload is also given against the yardstick (bench/yardstick.py) measured around it.
 
     .venv/bin/python bench/upload.py --build bench/out/builds/100000
     .venv/bin/python bench/upload.py --build bench/out/builds/1000000 --ways bulk-loader --virtuoso-gb 8
@@ -33,6 +34,7 @@ from conftest import alternate_settings
 from virtuoso import Virtuoso
 from lod.config import load
 from lod.store import RemoteStore, holds_release
+from yardstick import around
 
 WAYS = ("graph-store", "bulk-loader")
 
@@ -130,15 +132,16 @@ def main() -> None:
     args = ap.parse_args()
     rows = []
     for way in args.ways.split(","):
-        rows.append(upload(args.build.resolve(), way, args.virtuoso_gb))
+        with around(rows):
+            rows.append(upload(args.build.resolve(), way, args.virtuoso_gb))
         print(rows[-1], flush=True)
     (OUT / f"upload-{args.build.name}.json").write_text(json.dumps(rows, indent=2))
-    print("\n| way | seconds | of which rdf_loader_run / checkpoint s | quads (release / engine) | holds the release "
-          "| engine RSS MiB |\n|---|---|---|---|---|---|")
+    print("\n| way | seconds | yardstick s | seconds ÷ yardstick | of which rdf_loader_run / checkpoint s "
+          "| quads (release / engine) | holds the release | engine RSS MiB |\n|---|---|---|---|---|---|---|---|")
     for r in rows:
         split = f"{r['rdf_loader_run_s']} / {r['checkpoint_s']}" if "checkpoint_s" in r else "–"
-        print(f"| {r['way']} | {r['seconds']} | {split} | {r['quads']:,} / {r['engine_quads']:,} | {r['holds_release']} "
-              f"| {r['engine_rss_mib']} |")
+        print(f"| {r['way']} | {r['seconds']} | {r['yardstick_s']:.2f} | {r['seconds'] / r['yardstick_s']:.1f} | {split} "
+              f"| {r['quads']:,} / {r['engine_quads']:,} | {r['holds_release']} | {r['engine_rss_mib']} |")
     for r in rows:
         if r["load_file_tenths"]:
             print(f"\n{r['way']}, each tenth of the load file:\n\n| tenth | seconds | user cores | system cores "

@@ -4,7 +4,8 @@ The build's `validate` phase is timed with everything else; this runs only the c
 (lod.shacl) on the published store of a `bench/build_phases.py` build, so a change to the query
 forms can be measured in minutes, and it lists the slowest checks. `--shacl FILE` runs another
 copy of lod/shacl.py instead (e.g. the previous commit's, `git show HEAD~1:src/lod/shacl.py`), for
-an A/B in the same run.
+an A/B in the same run. Each time is also given against the yardstick (bench/yardstick.py),
+measured before and after.
 
     .venv/bin/python bench/validation.py --build bench/out/builds/100000
     .venv/bin/python bench/validation.py --build bench/out/builds/1000000 --threads 2 --shacl /tmp/old.py
@@ -24,6 +25,7 @@ import pyoxigraph as ox
 from lod import shacl
 from lod.build import Pipeline
 from lod.config import load
+from yardstick import Yardstick
 
 
 def module(path: Path | None) -> ModuleType:
@@ -71,10 +73,14 @@ def main() -> None:
     shapes = Pipeline(config).read_vocabulary()[1]
     store = ox.Store.read_only(str(config.path("var") / "current" / "store"))
     compilers = ([("reference", module(args.shacl))] if args.shacl else []) + [("lod.shacl", shacl)]
-    for threads in args.threads:
-        for name, compiler in compilers:
-            seconds, found = timed(compiler, store, shapes, threads)
-            print(f"{name:<10} threads={threads}  {seconds:8.1f} s  {found} violations", flush=True)
+    runs = []
+    with Yardstick() as yard:
+        for threads in args.threads:
+            for name, compiler in compilers:
+                runs.append((name, threads, *timed(compiler, store, shapes, threads)))
+                print(f"{name:<10} threads={threads}  {runs[-1][2]:8.1f} s  {runs[-1][3]} violations", flush=True)
+    for name, threads, seconds, _ in runs:
+        print(f"{name:<10} threads={threads}  {yard.ratio(seconds):8.2f} yardsticks ({yard.seconds:.2f} s)")
     for seconds, name in slowest(shacl, store, shapes, args.slowest):
         print(f"  {seconds:7.2f} s  {name}")
 

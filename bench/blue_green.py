@@ -103,53 +103,52 @@ def main() -> None:
     documents = synthetic(json.loads((before / "build.json").read_text())["coverage"]).documents
     shutil.rmtree(OUT / "virtuoso-green", ignore_errors=True)
     windows: list[dict] = []
-    with around(windows):   # measured before the engines start and after they stop
-        with (Virtuoso(OUT / "virtuoso", args.virtuoso_gb, readable=[LOAD_DIR]) as blue,
-              Virtuoso(OUT / "virtuoso-green", args.virtuoso_gb, readable=[LOAD_DIR]) as green):
-            settings = OUT / "blue-green.toml"
-            settings.write_text(build.joinpath("lod.toml").read_text() + blue.store_settings()
-                                + alternate_settings(green.sparql, green.sparql, green.graph_store) + "timeout = 3600\n"
-                                + (loader_settings(blue, green) if args.loader else "")
-                                + (f'after_load = {json.dumps([sys.executable, "-c", ASK, str(REQUEST)])}\n'
-                                   if args.restart else "")
-                                + "[server]\nworkers = 2\ncache_mib = 0\n")
-            config = load(settings)
-            base, (blue_engine, green_engine) = config.dataset.base_iri, config.store.engines()
-            port = free_port()
-            url = f"http://127.0.0.1:{port}"
-            server = start([str(REPO / ".venv" / "bin" / "lod"), "--config", str(settings), "serve", "--port", str(port)],
-                           url + "/", OUT / "blue-green-serve.log")
-            stop = threading.Event()
-            restarter([blue, green], stop)
-            try:
-                warm = each_once(url, documents, "text/html")
-                print("each page once from blue:", warm, flush=True)
-                begun = time.monotonic()
-                lod = subprocess.Popen([str(REPO / ".venv" / "bin" / "lod"), "--config", str(settings), "build"],
-                                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-                ended = switched = None
-                while ended is None or len([w for w in windows if w["start_s"] >= ended]) < 2:
-                    window = {"start_s": round(time.monotonic() - begun, 1),
-                              **wrk(url, documents, "text/html", args.seconds),
-                              "release": served_release(url, documents[0])}
-                    windows.append(window)
-                    print(window, flush=True)
-                    if ended is None and lod.poll() is not None:
-                        ended = round(time.monotonic() - begun, 1)
-                        switched = switch_seen(url, documents[0], before.name) if lod.returncode == 0 else None
-                log = lod.stdout.read()
-                after = (build / "var" / "current").resolve()
-                checks = {"build exit": lod.returncode, "build seconds": ended,
-                          "seconds from build end to a page of the new release": switched,
-                          "blue holds the old release": holds(blue_engine, base, before.name),
-                          "blue holds the new release": holds(blue_engine, base, after.name),
-                          "green holds the new release": holds(green_engine, base, after.name)}
-            finally:
-                stop.set()
-                server.terminate()
-                server.wait()
-    if ended is not None:
-        checks["build seconds ÷ yardstick"] = round(ended / windows[0]["yardstick_s"], 1)
+    with (around(windows),   # the yardstick, measured before the engines start and after they stop
+          Virtuoso(OUT / "virtuoso", args.virtuoso_gb, readable=[LOAD_DIR]) as blue,
+          Virtuoso(OUT / "virtuoso-green", args.virtuoso_gb, readable=[LOAD_DIR]) as green):
+        settings = OUT / "blue-green.toml"
+        settings.write_text(build.joinpath("lod.toml").read_text() + blue.store_settings()
+                            + alternate_settings(green.sparql, green.sparql, green.graph_store) + "timeout = 3600\n"
+                            + (loader_settings(blue, green) if args.loader else "")
+                            + (f'after_load = {json.dumps([sys.executable, "-c", ASK, str(REQUEST)])}\n'
+                               if args.restart else "")
+                            + "[server]\nworkers = 2\ncache_mib = 0\n")
+        config = load(settings)
+        base, (blue_engine, green_engine) = config.dataset.base_iri, config.store.engines()
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        server = start([str(REPO / ".venv" / "bin" / "lod"), "--config", str(settings), "serve", "--port", str(port)],
+                       url + "/", OUT / "blue-green-serve.log")
+        stop = threading.Event()
+        restarter([blue, green], stop)
+        try:
+            warm = each_once(url, documents, "text/html")
+            print("each page once from blue:", warm, flush=True)
+            begun = time.monotonic()
+            lod = subprocess.Popen([str(REPO / ".venv" / "bin" / "lod"), "--config", str(settings), "build"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            ended = switched = None
+            while ended is None or len([w for w in windows if w["start_s"] >= ended]) < 2:
+                window = {"start_s": round(time.monotonic() - begun, 1),
+                          **wrk(url, documents, "text/html", args.seconds),
+                          "release": served_release(url, documents[0])}
+                windows.append(window)
+                print(window, flush=True)
+                if ended is None and lod.poll() is not None:
+                    ended = round(time.monotonic() - begun, 1)
+                    switched = switch_seen(url, documents[0], before.name) if lod.returncode == 0 else None
+            log = lod.stdout.read()
+            after = (build / "var" / "current").resolve()
+            checks = {"build exit": lod.returncode, "build seconds": ended,
+                      "seconds from build end to a page of the new release": switched,
+                      "blue holds the old release": holds(blue_engine, base, before.name),
+                      "blue holds the new release": holds(blue_engine, base, after.name),
+                      "green holds the new release": holds(green_engine, base, after.name)}
+        finally:
+            stop.set()
+            server.terminate()
+            server.wait()
+    checks["build seconds ÷ yardstick"] = round(ended / windows[0]["yardstick_s"], 1)
     print(log[-3000:])
     (OUT / f"blue-green-{build.name}{'-restart' if args.restart else ''}{'-loader' if args.loader else ''}.json").write_text(json.dumps({"windows": windows, "checks": checks,
                                                                    "each_once": warm}, indent=2))

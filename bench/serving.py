@@ -8,8 +8,9 @@ data (the release's Turtle dump) with rdflib-endpoint. Each scenario runs wrk fo
 them more than once (first visits, what a crawler meets: on the embedded store, blocks read for the
 first time; on a remote store, nothing remembered by the workers). With --cold the store and
 the index are first dropped from the page cache, as after a reboot: `lod serve` reads them back
-in before it listens unless --no-warm. The yardstick (bench/yardstick.py) is measured before
-and after each server, and every rate and latency is also given against it. Prints a Markdown
+in before it listens unless --no-warm. The yardstick (bench/yardstick.py) is measured just before
+and after each scenario's wrk run (and around each server, for its start and the aggregates
+timed alone), and every rate and latency is also given against it. Prints a Markdown
 table for docs/performance.md and writes bench/out/serving/<corpus>-<servers>[-cold][-unwarmed].json.
 
     make bench-serve          # the edition: .venv/bin/python bench/serving.py --seconds 15
@@ -316,9 +317,10 @@ def rdflib_endpoint(turtle: Path, processes: int, scenarios: Scenarios, *, whole
             mixes.append({"server": label, **whole_mix([f"{url}/" for url in urls], scenarios.rounds, True)})
             print(mixes[-1], flush=True)
             return []
-        results.append({"server": label, "scenario": f"SPARQL mix ({len(scenarios.queries)} queries), JSON",
-                        **wrk(urls[0], sparql_paths("/", scenarios.queries, True),
-                              "application/sparql-results+json", seconds)})
+        with around(results):
+            results.append({"server": label, "scenario": f"SPARQL mix ({len(scenarios.queries)} queries), JSON",
+                            **wrk(urls[0], sparql_paths("/", scenarios.queries, True),
+                                  "application/sparql-results+json", seconds)})
         print(results[-1], flush=True)
         return [{"server": "rdflib-endpoint", **row} for row in timed(f"{urls[0]}/", scenarios.timed, True)]
     except NotLoaded as err:
@@ -390,8 +392,9 @@ def main() -> None:
                                            ("person pages, HTML (backlink lists)", scenarios.new_persons,
                                             scenarios.persons)):
                 if paths:
-                    results.append({"server": label, "scenario": f"{scenario}, first visits (pages not asked before)",
-                                    **wrk(url, paths, "text/html", args.seconds, once=True)})
+                    with around(results):
+                        results.append({"server": label, "scenario": f"{scenario}, first visits (pages not asked before)",
+                                        **wrk(url, paths, "text/html", args.seconds, once=True)})
                     print(results[-1], flush=True)
                 each_once(url, drawn, "text/html")   # so that wrk's repeats below find remote answers remembered
             for scenario, paths, accept in (
@@ -404,7 +407,8 @@ def main() -> None:
                     ("reconciliation queries, JSON", scenarios.reconciliations, "application/json"),
                     (f"SPARQL mix ({len(scenarios.queries)} queries), JSON",
                      sparql_paths("/sparql", scenarios.queries, False), "application/sparql-results+json")):
-                results.append({"server": label, "scenario": scenario, **wrk(url, paths, accept, args.seconds)})
+                with around(results):
+                    results.append({"server": label, "scenario": scenario, **wrk(url, paths, accept, args.seconds)})
                 print(results[-1], flush=True)
             if timed_alone:
                 singles.extend({"server": label, **row} for row in timed(f"{url}/sparql", scenarios.timed, False))

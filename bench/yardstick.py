@@ -138,13 +138,14 @@ class Yardstick:
 @contextlib.contextmanager
 def around(*tables: list[dict]) -> Iterator[Yardstick]:
     """The yardstick measured around the block; each row the block adds to `tables` gets its
-    mean seconds as `yardstick_s` (for benchmarks whose rows come from several runs)."""
+    mean seconds as `yardstick_s` (for benchmarks whose rows come from several runs), unless
+    a block nearer to the row gave it one already."""
     starts = [len(table) for table in tables]
     with Yardstick() as yard:
         yield yard
     for table, start in zip(tables, starts):
         for row in table[start:]:
-            row["yardstick_s"] = round(yard.seconds, 3)
+            row.setdefault("yardstick_s", round(yard.seconds, 3))
 
 
 if __name__ == "__main__":

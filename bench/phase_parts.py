@@ -163,11 +163,11 @@ def markdown(results: dict[int, dict], yards: dict[int, float]) -> str:
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for phase, steps in results[sizes[0]].items():
         for name in steps:
-            cells = [results[n][phase][name]["seconds"] / yards[n] for n in sizes]
-            lines.append("| " + " | ".join([phase, name, *(f"{results[n][phase][name]['seconds']:,.1f} "
-                                                            f"({results[n][phase][name]['read_mb']:,.0f}; {cell:.2f})"
-                                                            for n, cell in zip(sizes, cells)),
-                                            *(f"{b / a:.1f}×" if a else "–" for a, b in zip(cells, cells[1:]))]) + " |")
+            cells = [results[n][phase][name] for n in sizes]
+            ratios = [c["seconds"] / yards[n] for c, n in zip(cells, sizes)]
+            lines.append("| " + " | ".join([phase, name, *(f"{c['seconds']:,.1f} ({c['read_mb']:,.0f}; {r:.2f})"
+                                                            for c, r in zip(cells, ratios)),
+                                            *(f"{b / a:.1f}×" if a else "–" for a, b in zip(ratios, ratios[1:]))]) + " |")
     return "\n".join(lines) + "\n\nyardstick s: " + ", ".join(f"{n:,} {y:.2f}" for n, y in yards.items())
 
 

@@ -370,7 +370,7 @@ def main() -> None:
     scenarios.lists, scenarios.searches = browsing(release)
     scenarios.reconciliations = reconciliations(release)
     results, singles, mixes, startups = [], [], [], []
-    tables = (results, singles, mixes, startups)   # each row gets the yardstick measured around its server
+    tables = (results, singles, mixes, startups)   # rows without a scenario's own yardstick get their server's
 
     def measure(label: str, settings_text: str, timed_alone: bool) -> None:
         settings = OUT / f"serve-{len(results)}.toml"

@@ -64,8 +64,9 @@ def build(name: str, data: Path, engine: Virtuoso | None = None) -> dict:
     wall = time.perf_counter() - start
     record = json.loads((folder / "var" / "current" / "build.json").read_text())
     for phase in record["phases"]:
-        if phase["name"] not in ASIDES:
-            phase["machine"] = machine.between(ended[phase["name"]] - phase["seconds"], ended[phase["name"]])
+        if phase["name"] not in ASIDES and (reading := machine.between(ended[phase["name"]] - phase["seconds"],
+                                                                        ended[phase["name"]])):
+            phase["machine"] = reading
     if engine:   # the build uploaded too; a second, timed upload replaces it the same way
         start = time.perf_counter()
         subprocess.run([str(REPO / ".venv" / "bin" / "lod"), "--config", str(config), "upload"], check=True,
@@ -134,10 +135,13 @@ class MachineCounters(Sampler):
 
     def between(self, start: float, end: float) -> dict[str, float]:
         """Each counter's growth from the last sample before `start` to the first after `end`,
-        per second of that window: cores for CPU kinds, the share of time stalled for pressure."""
+        per second of that window: cores for CPU kinds, the share of time stalled for pressure;
+        nothing for a window no two samples bracket (a short phase at the build's end)."""
         first = max((s for s in self.samples if s[0] <= start), default=self.samples[0], key=lambda s: s[0])
         last = min((s for s in self.samples if s[0] >= end), default=self.samples[-1], key=lambda s: s[0])
         span = last[0] - first[0]
+        if span <= 0:
+            return {}
         return {kind: round((last[1][kind] - first[1][kind]) / span, 3) for kind in last[1] if kind in first[1]}
 
 

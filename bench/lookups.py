@@ -21,7 +21,7 @@ import statistics
 import time
 from pathlib import Path
 
-from serving import BASE, LOOKUPS, OUT, Virtuoso, synthetic
+from serving import BASE, LOOKUPS, synthetic, virtuoso_settings
 from yardstick import around
 from lod import config as lod_config
 from lod import store
@@ -64,9 +64,7 @@ def main() -> None:
     with around(rows):
         rows += summary("embedded", store.reader(lod_config.load(settings), release, info), queries)
     if args.virtuoso_gb:
-        with Virtuoso(OUT / "virtuoso", memory_gb=args.virtuoso_gb) as engine:
-            remote = OUT / "lookups.toml"
-            remote.write_text(settings.read_text() + engine.store_settings())
+        with virtuoso_settings(settings, args.virtuoso_gb, "lookups", loaded=True) as remote:
             with around(rows):
                 rows += summary("virtuoso", store.reader(lod_config.load(remote), release, info), queries)
     print("| store | query | n | rows (mean) | median ms | p90 ms | max ms | yardstick s | median ÷ yardstick, ‰ |\n"

@@ -27,18 +27,18 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from serving import OUT, synthetic
+from serving import synthetic, virtuoso_settings
 from conftest import Counting  # noqa: E402  (tests/, on the path by serving)
-from virtuoso import Virtuoso  # noqa: E402
 from yardstick import around
 from lod import config as lod_config
 from lod.store import RemoteStore
 from lod.web import create_app, warm
 
 
-def counter(release) -> Callable[[], int]:
-    """How many times the pages have asked the release's store so far: look-ups on the embedded
-    store, requests on a remote one (counted by the HTTP session's response hook)."""
+def counter(release) -> tuple[str, Callable[[], int]]:
+    """What the pages ask the release's store, and how many times they have asked it so far:
+    look-ups on the embedded store, requests on a remote one (counted by the HTTP session's
+    response hook)."""
     if isinstance(release.store, RemoteStore):
         sent = 0
 
@@ -46,9 +46,9 @@ def counter(release) -> Callable[[], int]:
             nonlocal sent
             sent += 1
         release.store.http.hooks["response"].append(count)
-        return lambda: sent
+        return "engine requests", lambda: sent
     store = release.__dict__["store"] = Counting(release.store)   # what the pages read from
-    return lambda: store.asked
+    return "look-ups", lambda: store.asked
 
 
 def measure(client, asked_so_far: Callable[[], int], paths: list[str]) -> dict:
@@ -73,16 +73,11 @@ def measure(client, asked_so_far: Callable[[], int], paths: list[str]) -> dict:
 @contextlib.contextmanager
 def settings_for(build: Path, memory_gb: float | None) -> Iterator[Path]:
     """The build's settings: as they are (the embedded store), or, given the engine's memory,
-    pointing at serving.py's Virtuoso, started here, which must hold the release already."""
+    pointing at serving.py's Virtuoso, which must hold the release already."""
     if memory_gb is None:
         yield build / "lod.toml"
         return
-    folder = OUT / "virtuoso"
-    if not (folder / "virtuoso.db").exists():
-        raise SystemExit(f"{folder} holds no engine: run bench/serving.py --servers virtuoso first")
-    with Virtuoso(folder, memory_gb=memory_gb) as virtuoso:
-        settings = OUT / "pages-remote.toml"
-        settings.write_text((build / "lod.toml").read_text() + virtuoso.store_settings())
+    with virtuoso_settings(build / "lod.toml", memory_gb, "pages-remote", loaded=True) as settings:
         yield settings
 
 
@@ -101,13 +96,12 @@ def main() -> None:
         config = dataclasses.replace(config, server=dataclasses.replace(config.server, cache_mib=0, access_log=False))
         app = create_app(config)
         warm(app)
-        asked = counter(app.extensions["lod.published"].current())
+        what, asked = counter(app.extensions["lod.published"].current())
         client = app.test_client()
         rows: list[dict] = []
         with around(rows):
             rows += [{"kind": kind, **measure(client, asked, paths[:args.pages])}
                      for kind, paths in (("documents", scenarios.new_documents), ("persons", scenarios.new_persons))]
-    what = "look-ups" if args.virtuoso_gb is None else "engine requests"
     print(f"| pages | n | {what} per page, first / second ask | first ask, median / p90 ms | second ask, median / p90 ms | yardstick s "
           "| first / second ask median ÷ yardstick, ‰ |")
     print("|---|---|---|---|---|---|---|")

@@ -43,7 +43,8 @@ import time
 import sqlite3
 import statistics
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -333,6 +334,22 @@ def rdflib_endpoint(turtle: Path, processes: int, scenarios: Scenarios, *, whole
             proc.wait()
 
 
+
+@contextmanager
+def virtuoso_settings(settings: Path, memory_gb: float, name: str, extra: str = "", *,
+                      loaded: bool = False) -> Iterator[Path]:
+    """This benchmark's Virtuoso (OUT/virtuoso) started, and `settings` with a [store] naming it,
+    written as OUT/<name>.toml: for serving here, and for the benchmarks that read the release it
+    holds (bench/lookups.py, bench/pages.py), which say it must be `loaded` already."""
+    folder = OUT / "virtuoso"
+    if loaded and not (folder / "virtuoso.db").exists():
+        raise SystemExit(f"{folder} holds no engine: run bench/serving.py --servers virtuoso first")
+    with Virtuoso(folder, memory_gb=memory_gb) as engine:
+        remote = OUT / f"{name}.toml"
+        remote.write_text(settings.read_text() + engine.store_settings() + extra)
+        yield remote
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seconds", type=int, default=15)
@@ -425,9 +442,8 @@ def main() -> None:
                         f"warm_release = {str(not args.no_warm).lower()}\n", cache == 0)
 
     if "virtuoso" in servers:   # the same release served from Virtuoso (remote backend), response cache off
-        with Virtuoso(OUT / "virtuoso", memory_gb=args.virtuoso_gb) as engine:
-            remote = OUT / "remote.toml"
-            remote.write_text(config.read_text() + engine.store_settings() + f"timeout = {args.store_timeout}\n")
+        with virtuoso_settings(config, args.virtuoso_gb, "remote", f"timeout = {args.store_timeout}\n",
+                               loaded=args.virtuoso_loaded) as remote:
             if not args.virtuoso_loaded:
                 upload(remote)
             with around(*tables):
